@@ -1,0 +1,67 @@
+"""FastAPI dependencies: who is calling, and may they do this. Used by every router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shop.auth.permissions import Permission, is_staff, permissions_of
+from shop.auth.tokens import AccessClaims, decode_access_token
+from shop.errors import Forbidden, Unauthorized
+from shop.web.dependencies import SettingsDep
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+def optional_claims(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims | None:
+    if credentials is None:
+        return None
+    return decode_access_token(
+        credentials.credentials, secret=settings.secret_key.get_secret_value()
+    )
+
+
+def current_claims(
+    claims: Annotated[AccessClaims | None, Depends(optional_claims)],
+) -> AccessClaims:
+    if claims is None:
+        raise Unauthorized("sign in and send 'Authorization: Bearer <access token>'")
+    return claims
+
+
+OptionalClaims = Annotated[AccessClaims | None, Depends(optional_claims)]
+CurrentClaims = Annotated[AccessClaims, Depends(current_claims)]
+
+
+def require(permission: Permission) -> object:
+    """A dependency that lets the request through only if the caller's role has `permission`.
+
+    The role comes from the signed access token; tokens live 15 minutes, so a role change takes
+    effect at the next refresh (refresh re-reads the user)."""
+
+    def check(claims: CurrentClaims) -> AccessClaims:
+        if not is_staff(claims.role):
+            raise Forbidden("this is a staff-only endpoint", code="staff_only")
+        if permission not in permissions_of(claims.role):
+            raise Forbidden(
+                f"your role '{claims.role}' lacks the permission '{permission}'",
+                code="missing_permission",
+                permission=str(permission),
+            )
+        return claims
+
+    return Depends(check)
+
+
+def require_staff(claims: CurrentClaims) -> AccessClaims:
+    if not is_staff(claims.role):
+        raise Forbidden("this is a staff-only endpoint", code="staff_only")
+    return claims
+
+
+StaffClaims = Annotated[AccessClaims, Depends(require_staff)]

@@ -1,0 +1,19 @@
+"""Apply the Alembic migrations programmatically (CLI, tests, the migrate container role)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from shop.config import PROJECT_ROOT
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")

@@ -1,0 +1,109 @@
+"""create_app(role): the only place that wires routers, middleware and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from enum import StrEnum
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from shop.auth import api as auth_api
+from shop.catalog import admin_api as catalog_admin_api
+from shop.catalog import api as catalog_api
+from shop.config import Settings, get_settings
+from shop.db.session import Database
+from shop.health import api as health_api
+from shop.staff import api as staff_api
+from shop.web.middleware import SecurityHeadersMiddleware
+from shop.web.problems import install_problem_handlers
+
+API_PREFIX = "/api/v1"
+
+
+class AppRole(StrEnum):
+    ALL = "all"
+    API = "api"
+    WEB = "web"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth_api.router)
+    router.include_router(catalog_api.router)
+    router.include_router(catalog_admin_api.router)
+    router.include_router(staff_api.router)
+    return router
+
+
+def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.database = Database(settings)
+        app.state.redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            app.state.redis = Redis.from_url(settings.redis_url)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="Shopwright",
+        version="0.1.0",
+        summary="An e-commerce platform that tests itself.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json" if docs else None,
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+    )
+    # Also set here so that the app works before the lifespan ran (e.g. schema generation).
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health_api.router)
+    if role in (AppRole.ALL, AppRole.API):
+        app.include_router(api_router())
+    if role in (AppRole.ALL, AppRole.WEB):
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+        app.add_api_route("/", _home, include_in_schema=False, response_class=HTMLResponse)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-Id"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
+    return app
+
+
+async def _home() -> str:
+    # Replaced by the storefront; until then it points people at the API.
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Shopwright</title></head>"
+        "<body><main><h1>Shopwright</h1><p>The shop is running.</p><ul>"
+        '<li><a href="/api/docs">API documentation</a></li>'
+        '<li><a href="/api/v1/products">Products (JSON)</a></li>'
+        '<li><a href="/api/v1/categories">Categories (JSON)</a></li>'
+        "</ul></main></body></html>"
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn workers: `shop run` passes the role in SHOP_APP_ROLE."""
+    import os
+
+    return create_app(AppRole(os.environ.get("SHOP_APP_ROLE", AppRole.ALL)))
