@@ -118,8 +118,3 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
         ) as db_session:
             yield db_session
         await transaction.rollback()
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

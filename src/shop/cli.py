@@ -102,8 +102,7 @@ def seed(
         if demo:
             report = await demo_seed.seed_demo(database, media_dir=settings.media_dir)
             return str(report)
-        assert scale is not None
-        created = await scale_seed.seed_scale(database, scale, media_dir=settings.media_dir)
+        created = await scale_seed.seed_scale(database, scale or 0, media_dir=settings.media_dir)
         return f"created {created} products"
 
     typer.echo(_with_database(work))

@@ -27,7 +27,7 @@ class LogFormat(StrEnum):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SHOP_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="SHOP_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
     )
 
     env: Environment = Environment.DEVELOPMENT

@@ -15,7 +15,8 @@ SECURITY_HEADERS = {
 # The API docs page loads Swagger UI from the app itself; everything else is same-origin only.
 DEFAULT_CSP = (
     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; "
+    b"form-action 'self'"
 )
 
 

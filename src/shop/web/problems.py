@@ -43,7 +43,8 @@ def _field_name(location: tuple[int | str, ...]) -> str:
 
 
 def _validation_problem(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for this type only
+        raise exc
     errors = [
         {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
         for e in exc.errors()
@@ -55,7 +56,8 @@ def _validation_problem(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _shop_problem(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ShopError)
+    if not isinstance(exc, ShopError):  # registered for this type only
+        raise exc
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     return problem_response(
         exc.status, exc.code, exc.title, exc.message, headers=headers, **exc.extra
@@ -74,7 +76,8 @@ _HTTP_CODES = {
 
 
 def _http_problem(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for this type only
+        raise exc
     code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
     return problem_response(

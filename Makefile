@@ -1,0 +1,52 @@
+# Shopwright: `make run` to use it, `make test` to check it. Everything else is below.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV_RUN := uv run --frozen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help setup run migrate seed test test-fast lint format bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create the Python environment (uv, Python 3.11, locked dependencies)
+	@scripts/bootstrap.sh python
+
+run: setup ## Migrate, seed demo data if empty, serve on http://127.0.0.1:8000 (SQLite)
+	@$(UV_RUN) shop migrate
+	@$(UV_RUN) shop seed --demo --if-empty
+	@echo "Shop: http://$(HOST):$(PORT)   API docs: http://$(HOST):$(PORT)/api/docs"
+	@$(UV_RUN) shop run --host $(HOST) --port $(PORT)
+
+migrate: setup ## Apply database migrations
+	@$(UV_RUN) shop migrate
+
+seed: setup ## Load the demo catalog and users
+	@$(UV_RUN) shop seed --demo
+
+test: ## Start PostgreSQL/Redis if needed and run the whole test suite with coverage
+	@scripts/bootstrap.sh services
+	@$(UV_RUN) pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-report=xml:var/coverage.xml --durations=15
+
+test-fast: ## Tests on SQLite only, no coverage
+	@$(UV_RUN) pytest -n 2 -k "not postgres" -q
+
+lint: setup ## ruff, ruff format check, mypy --strict, import-linter
+	@$(UV_RUN) ruff check src tests migrations bench
+	@$(UV_RUN) ruff format --check src tests migrations bench
+	@$(UV_RUN) mypy
+	@$(UV_RUN) lint-imports
+
+format: setup ## Format and autofix
+	@$(UV_RUN) ruff format src tests migrations bench
+	@$(UV_RUN) ruff check --fix src tests migrations bench
+
+bench: ## Benchmark on PostgreSQL with wrk; prints a table (see docs/performance.md)
+	@scripts/bootstrap.sh bench
+	@$(UV_RUN) python bench/run.py
+
+clean: ## Remove local databases, media and caches (var/)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from shop.config import Settings
+from shop.main import AppRole, create_app
+
+
+class TestSecurityHeaders:
+    async def test_every_response_has_them(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "strict-transport-security" not in response.headers
+        assert len(response.headers["x-request-id"]) == 32
+
+    async def test_request_id_is_echoed(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz", headers={"X-Request-Id": "abc-123"})
+        assert response.headers["x-request-id"] == "abc-123"
+
+    async def test_hostile_request_id_is_replaced(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz", headers={"X-Request-Id": "a<script>"})
+        assert response.headers["x-request-id"] != "a<script>"
+
+    @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+    async def test_hsts_over_https(self, app_settings: Settings) -> None:
+        settings = app_settings.model_copy(update={"public_url": "https://shop.example"})
+        app = create_app(AppRole.API, settings=settings)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await http.get("/healthz")
+        assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+class TestHomePage:
+    async def test_links_to_api_docs(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/")
+        assert response.status_code == 200
+        assert 'href="/api/docs"' in response.text
+
+    async def test_openapi_document_is_served(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/api/v1/openapi.json")
+        assert response.status_code == 200
+        assert response.json()["info"]["title"] == "Shopwright"
