@@ -16,9 +16,14 @@ from shop.config import Environment, Settings
 from shop.db.session import Database
 from shop.main import AppRole, create_app
 from tests.databases import PostgresTemplate, SqliteTemplate, postgres_available
+from tests.live import LiveShop, start_shop
 
 settings.register_profile(
-    "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=15, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
@@ -69,6 +74,21 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
         url = postgres.clone()
         yield url
         postgres.drop(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveShop]:
+    """A real `shop run` process in test mode with the demo data, one per backend and worker."""
+    template: SqliteTemplate | PostgresTemplate = request.getfixturevalue(
+        f"{request.param}_template"
+    )
+    url = template.clone()
+    shop = start_shop(url, tmp_path_factory.mktemp(f"live_{request.param}"))
+    yield shop
+    shop.stop()
+    template.drop(url)
 
 
 def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:

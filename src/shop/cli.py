@@ -147,3 +147,7 @@ def create_staff(
             return f"{line}; password: {generated}" if generated else line
 
     typer.echo(_with_database(work))
+
+
+if __name__ == "__main__":
+    app()

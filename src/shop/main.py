@@ -19,7 +19,7 @@ from shop.db.session import Database
 from shop.health import api as health_api
 from shop.staff import api as staff_api
 from shop.web.middleware import SecurityHeadersMiddleware
-from shop.web.problems import install_problem_handlers
+from shop.web.problems import PROBLEM_RESPONSES, install_problem_handlers
 
 API_PREFIX = "/api/v1"
 
@@ -31,7 +31,7 @@ class AppRole(StrEnum):
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     router.include_router(auth_api.router)
     router.include_router(catalog_api.router)
     router.include_router(catalog_admin_api.router)
@@ -71,7 +71,7 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     # Also set here so that the app works before the lifespan ran (e.g. schema generation).
     app.state.settings = settings
     install_problem_handlers(app)
-    app.include_router(health_api.router)
+    app.include_router(health_api.router, responses=PROBLEM_RESPONSES)
     if role in (AppRole.ALL, AppRole.API):
         app.include_router(api_router())
     if role in (AppRole.ALL, AppRole.WEB):

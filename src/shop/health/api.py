@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from shop.web.dependencies import get_database
@@ -11,12 +12,23 @@ from shop.web.dependencies import get_database
 router = APIRouter(tags=["health"])
 
 
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+    failed: list[str]
+
+
 @router.get("/healthz", summary="Liveness: the process answers")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database and, if configured, Redis answer")
+@router.get(
+    "/readyz",
+    summary="Readiness: the database and, if configured, Redis answer",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
