@@ -55,6 +55,7 @@ def require(permission: Permission) -> object:
             )
         return claims
 
+    check.required_permission = permission  # type: ignore[attr-defined]  # read by the RBAC test
     return Depends(check)
 
 
