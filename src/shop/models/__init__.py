@@ -1,6 +1,7 @@
 """Every ORM table, imported here so that `Base.metadata` is complete."""
 
 from shop.models.accounts import LoginFailure, RefreshToken, Role, User
+from shop.models.carts import Cart, CartLine
 from shop.models.catalog import (
     AttributeType,
     Brand,
@@ -11,18 +12,47 @@ from shop.models.catalog import (
     ProductStatus,
     Variant,
 )
+from shop.models.engagement import Review, ReviewStatus, WishlistItem
+from shop.models.inventory import InventoryMovement, MovementKind
+from shop.models.jobs import IdempotencyRecord, OutboxJob
+from shop.models.orders import Fulfillment, Order, OrderEvent, OrderLine, OrderStatus
+from shop.models.payments import Payment, PaymentEvent, PaymentStatus, Refund
+from shop.models.pricing import Coupon, CouponKind, CouponRedemption, ShippingMethod, TaxRate
 
 __all__ = [
     "AttributeType",
     "Brand",
+    "Cart",
+    "CartLine",
     "Category",
+    "Coupon",
+    "CouponKind",
+    "CouponRedemption",
+    "Fulfillment",
+    "IdempotencyRecord",
+    "InventoryMovement",
     "LoginFailure",
+    "MovementKind",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "OutboxJob",
+    "Payment",
+    "PaymentEvent",
+    "PaymentStatus",
     "Product",
     "ProductAttribute",
     "ProductImage",
     "ProductStatus",
+    "Refund",
     "RefreshToken",
+    "Review",
+    "ReviewStatus",
     "Role",
+    "ShippingMethod",
+    "TaxRate",
     "User",
     "Variant",
+    "WishlistItem",
 ]

@@ -63,6 +63,9 @@ class Product(IdMixin, TimestampMixin, Base):
     # The lowest price among active variants, kept by the catalog service: listings sort and
     # filter on it without aggregating variants per row.
     price_amount: Mapped[int | None] = mapped_column(Integer)
+    # Approved reviews, kept by the reviews service in the same transaction as the review change.
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     variants: Mapped[list[Variant]] = relationship(
         lazy="raise", order_by="Variant.position, Variant.id", back_populates="product"
