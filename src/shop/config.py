@@ -51,12 +51,33 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
 
+    # Payments. The sandbox provider is an in-repo stand-in that speaks HTTP like a real one;
+    # refused in production. Without SHOP_SANDBOX_URL it is mounted inside the shop at /_sandbox.
+    payment_providers: Annotated[list[str] | None, NoDecode] = None  # default: sandbox outside prod
+    sandbox_url: str | None = None
+    sandbox_webhook_secret: SecretStr = SecretStr("whsec_sandbox_development_only")
+    sandbox_webhook_url: str | None = None  # where the sandbox delivers; default: the shop itself
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_publishable_key: str | None = None
+
+    # Mail: SMTP when set (smtp://user:pass@host:587?starttls=true), else .eml files in var/mail.
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Shopwright <shop@example.com>"
+
+    # Background work: `shop run --role all` runs the worker in-process unless this is false.
+    worker_in_process: bool = True
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    cart_idle_days: int = Field(default=7, ge=1, le=365)
+
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: dict[str, object]) -> dict[str, object]:
-        origins = data.get("cors_origins") if isinstance(data, dict) else None
-        if isinstance(origins, str):
-            data["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        for name in ("cors_origins", "payment_providers"):
+            value = data.get(name) if isinstance(data, dict) else None
+            if isinstance(value, str):
+                data[name] = [item.strip() for item in value.split(",") if item.strip()]
         return data
 
     @model_validator(mode="after")
@@ -71,7 +92,21 @@ class Settings(BaseSettings):
             )
         if self.is_production and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("SHOP_SECRET_KEY must be at least 32 characters in production")
+        if self.payment_providers is None:
+            object.__setattr__(self, "payment_providers", [] if self.is_production else ["sandbox"])
+        if self.is_production and "sandbox" in self.providers:
+            raise ValueError("the sandbox payment provider is refused when SHOP_ENV=production")
+        unknown = set(self.providers) - {"sandbox", "stripe"}
+        if unknown:
+            raise ValueError(f"unknown payment providers: {sorted(unknown)}")
+        if "stripe" in self.providers and not (self.stripe_api_key and self.stripe_webhook_secret):
+            raise ValueError("stripe needs SHOP_STRIPE_API_KEY and SHOP_STRIPE_WEBHOOK_SECRET")
         return self
+
+    @property
+    def providers(self) -> list[str]:
+        """The payment providers offered at checkout."""
+        return list(self.payment_providers or [])
 
     @property
     def is_production(self) -> bool:
@@ -90,6 +125,10 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.var_dir / "media"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
 
 @lru_cache

@@ -12,12 +12,23 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from shop.auth import api as auth_api
+from shop.carts import api as carts_api
 from shop.catalog import admin_api as catalog_admin_api
 from shop.catalog import api as catalog_api
+from shop.checkout import api as checkout_api
 from shop.config import Settings, get_settings
 from shop.db.session import Database
 from shop.health import api as health_api
+from shop.inventory import admin_api as inventory_admin_api
+from shop.orders import admin_api as orders_admin_api
+from shop.orders import api as orders_api
+from shop.payments import api as payments_api
+from shop.pricing import admin_api as pricing_admin_api
+from shop.reviews import admin_api as reviews_admin_api
+from shop.reviews import api as reviews_api
 from shop.staff import api as staff_api
+from shop.testmode import api as testmode_api
+from shop.wishlists import api as wishlists_api
 from shop.web.middleware import SecurityHeadersMiddleware
 from shop.web.problems import PROBLEM_RESPONSES, install_problem_handlers
 
@@ -30,12 +41,28 @@ class AppRole(StrEnum):
     WEB = "web"
 
 
-def api_router() -> APIRouter:
+def api_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
-    router.include_router(auth_api.router)
-    router.include_router(catalog_api.router)
-    router.include_router(catalog_admin_api.router)
-    router.include_router(staff_api.router)
+    for feature in (
+        auth_api,
+        catalog_api,
+        carts_api,
+        checkout_api,
+        orders_api,
+        payments_api,
+        reviews_api,
+        wishlists_api,
+        catalog_admin_api,
+        pricing_admin_api,
+        orders_admin_api,
+        inventory_admin_api,
+        reviews_admin_api,
+        staff_api,
+    ):
+        router.include_router(feature.router)
+    if settings.is_test:
+        # Test-mode helpers (mail outbox, reset, webhook trigger) exist only with SHOP_ENV=test.
+        router.include_router(testmode_api.router)
     return router
 
 
@@ -73,7 +100,7 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     install_problem_handlers(app)
     app.include_router(health_api.router, responses=PROBLEM_RESPONSES)
     if role in (AppRole.ALL, AppRole.API):
-        app.include_router(api_router())
+        app.include_router(api_router(settings))
     if role in (AppRole.ALL, AppRole.WEB):
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

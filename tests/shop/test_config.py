@@ -48,3 +48,24 @@ class TestEnvExample:
         documented = set(re.findall(r"^#?\s*SHOP_([A-Z_]+)=", text, flags=re.MULTILINE))
         fields = {name.upper() for name in Settings.model_fields}
         assert documented == fields
+
+
+class TestPaymentSettings:
+    def test_sandbox_by_default_outside_production(self) -> None:
+        assert Settings().providers == ["sandbox"]
+
+    def test_production_offers_nothing_by_default(self) -> None:
+        settings = Settings(env=Environment.PRODUCTION, secret_key="x" * 40)
+        assert settings.providers == []
+
+    def test_production_refuses_sandbox(self) -> None:
+        with pytest.raises(ValidationError, match="sandbox payment provider is refused"):
+            Settings(env=Environment.PRODUCTION, secret_key="x" * 40, payment_providers="sandbox")
+
+    def test_stripe_needs_keys(self) -> None:
+        with pytest.raises(ValidationError, match="SHOP_STRIPE_API_KEY"):
+            Settings(payment_providers="sandbox,stripe")
+
+    def test_unknown_provider(self) -> None:
+        with pytest.raises(ValidationError, match="unknown payment providers"):
+            Settings(payment_providers="paypal")
