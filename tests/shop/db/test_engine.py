@@ -70,10 +70,14 @@ class TestDatabase:
 
     async def test_transaction_rolls_back_on_error(self, tmp_path: Path, sqlite_url: str) -> None:
         database = Database(Settings(var_dir=tmp_path, database_url=sqlite_url))
-        with pytest.raises(RuntimeError):
+
+        async def failing_unit_of_work() -> None:
             async with database.transaction() as session:
                 await session.execute(text("UPDATE counter SET n = 7"))
                 raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await failing_unit_of_work()
         async with database.read() as session:
             value = (await session.execute(text("SELECT n FROM counter"))).scalar_one()
         await database.dispose()
