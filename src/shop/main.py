@@ -28,9 +28,10 @@ from shop.reviews import admin_api as reviews_admin_api
 from shop.reviews import api as reviews_api
 from shop.staff import api as staff_api
 from shop.testmode import api as testmode_api
-from shop.wishlists import api as wishlists_api
+from shop.web.api_docs import install_api_docs
 from shop.web.middleware import SecurityHeadersMiddleware
 from shop.web.problems import PROBLEM_RESPONSES, install_problem_handlers
+from shop.wishlists import api as wishlists_api
 
 API_PREFIX = "/api/v1"
 
@@ -92,12 +93,14 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
         summary="An e-commerce platform that tests itself.",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json" if docs else None,
-        docs_url="/api/docs" if docs else None,
+        docs_url=None,
         redoc_url=None,
     )
     # Also set here so that the app works before the lifespan ran (e.g. schema generation).
     app.state.settings = settings
     install_problem_handlers(app)
+    if docs:
+        install_api_docs(app, openapi_url=f"{API_PREFIX}/openapi.json")
     app.include_router(health_api.router, responses=PROBLEM_RESPONSES)
     if role in (AppRole.ALL, AppRole.API):
         app.include_router(api_router(settings))

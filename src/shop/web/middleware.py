@@ -12,11 +12,10 @@ SECURITY_HEADERS = {
     b"x-frame-options": b"DENY",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }
-# The API docs page loads Swagger UI from the app itself; everything else is same-origin only.
+# Same-origin only and no inline scripts; a page that needs more sets its own header.
 DEFAULT_CSP = (
-    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; "
-    b"form-action 'self'"
+    b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    b"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
 

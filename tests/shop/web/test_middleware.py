@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shop.config import Settings
+from shop.config import Environment, Settings
 from shop.main import AppRole, create_app
 
 
@@ -44,3 +44,23 @@ class TestHomePage:
         response = await client.get("/api/v1/openapi.json")
         assert response.status_code == 200
         assert response.json()["info"]["title"] == "Shopwright"
+
+
+class TestApiDocs:
+    async def test_served_from_bundled_assets(self, client: httpx.AsyncClient) -> None:
+        page = await client.get("/api/docs")
+        assert page.status_code == 200
+        assert "/api/docs/assets/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower()
+        script = await client.get("/api/docs/assets/swagger-ui-bundle.js")
+        assert script.status_code == 200
+        assert len(script.content) > 100_000
+
+    @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+    async def test_hidden_in_production_unless_enabled(self, app_settings: Settings) -> None:
+        settings = app_settings.model_copy(update={"env": Environment.PRODUCTION})
+        app = create_app(AppRole.API, settings=settings)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            assert (await http.get("/api/docs")).status_code == 404
+            assert (await http.get("/api/v1/openapi.json")).status_code == 404
