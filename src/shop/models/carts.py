@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.db.base import BigIntId, Base, IdMixin, TimestampMixin
+from shop.db.base import Base, BigIntId, IdMixin, TimestampMixin
 
 
 class Cart(IdMixin, TimestampMixin, Base):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.db.base import BigIntId, Base, IdMixin
+from shop.db.base import Base, BigIntId, IdMixin
 
 
 class MovementKind(StrEnum):

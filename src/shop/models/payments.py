@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.db.base import BigIntId, Base, IdMixin, TimestampMixin
+from shop.db.base import Base, BigIntId, IdMixin, TimestampMixin
 
 
 class PaymentStatus(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.db.base import BigIntId, Base, IdMixin, TimestampMixin
+from shop.db.base import Base, BigIntId, IdMixin, TimestampMixin
 
 
 class CouponKind(StrEnum):
