@@ -95,6 +95,9 @@ def seed(
     if demo == (scale is not None):
         raise _fail("give exactly one of --demo or --scale N")
     settings = get_settings()
+    if settings.is_production:
+        # The demo accounts have published passwords.
+        raise _fail("seeding is refused when SHOP_ENV=production")
 
     async def work(database: Database) -> str:
         if if_empty and not await demo_seed.catalog_is_empty(database):
