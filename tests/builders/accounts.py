@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.auth import passwords
 from shop.auth.tokens import issue_access_token
 from shop.models.accounts import Role, User
 
 DEFAULT_PASSWORD = "correct horse battery"
-_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)  # fast, still argon2id
+
+
+def fast_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)  # fast, still argon2id
+
+
+_hasher = fast_hasher()
 _DEFAULT_HASH = _hasher.hash(DEFAULT_PASSWORD)
 _sequence = itertools.count(1)
 
@@ -45,3 +53,21 @@ def bearer(user: User, *, secret: str, minutes: int = 15) -> dict[str, str]:
         user_id=user.id, role=user.role, secret=secret, lifetime=timedelta(minutes=minutes)
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def use_fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with the builders' cheap argon2id parameters (production's take ~0.1 s each)."""
+    monkeypatch.setattr(passwords, "_hashing", passwords.Hashing(fast_hasher()))
+
+
+class FrozenClock:
+    """Stands in for a module's `utcnow`; moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
