@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.config import Environment, Settings
 from shop.db.session import Database
 from shop.main import AppRole, create_app
+from tests.builders.accounts import use_fast_password_hashing
 from tests.databases import PostgresTemplate, SqliteTemplate, postgres_available
 from tests.live import LiveShop, start_shop
 
@@ -91,6 +92,12 @@ def live_shop(
     template.drop(url)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters in tests (production's take ~0.1 s per hash)."""
+    use_fast_password_hashing(monkeypatch)
+
+
 def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": Environment.TEST,
@@ -128,9 +135,52 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+class SharedDatabases:
+    """One migrated clone per backend and xdist worker for tests that roll back (services,
+    repositories): they need no fresh database each, so they skip the cost of a clone."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.opened: dict[str, tuple[SqliteTemplate | PostgresTemplate, str, Database]] = {}
+
+    def get(self, backend: str, request: pytest.FixtureRequest) -> tuple[Settings, Database]:
+        if backend not in self.opened:
+            template = request.getfixturevalue(f"{backend}_template")
+            url = template.clone()
+            self.opened[backend] = (template, url, Database(make_settings(url, self.var_dir)))
+        _, url, database = self.opened[backend]
+        return make_settings(url, self.var_dir), database
+
+    async def close(self) -> None:
+        for template, url, database in self.opened.values():
+            await database.dispose()
+            template.drop(url)
+
+
+@pytest.fixture(scope="session")
+async def shared_databases(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[SharedDatabases]:
+    shared = SharedDatabases(tmp_path_factory.mktemp("shared_var"))
+    yield shared
+    await shared.close()
+
+
 @pytest.fixture
-async def session(database: Database) -> AsyncIterator[AsyncSession]:
-    """A session in a transaction that is rolled back at the end (service/repository tests)."""
+def service_settings(
+    backend: str, shared_databases: SharedDatabases, request: pytest.FixtureRequest
+) -> Settings:
+    """Settings of the shared database of this backend (for services that take settings)."""
+    return shared_databases.get(backend, request)[0]
+
+
+@pytest.fixture
+async def session(
+    backend: str, shared_databases: SharedDatabases, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction rolled back at the end (service and repository tests), on the
+    shared database of the backend. Data written here is invisible to the `client` app."""
+    _, database = shared_databases.get(backend, request)
     async with database.primary.connect() as connection:
         transaction = await connection.begin()
         async with AsyncSession(

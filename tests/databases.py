@@ -80,6 +80,7 @@ class PostgresTemplate:
     def __init__(self, worker: str) -> None:
         self.prefix = f"shoptest_{worker}_{os.getpid()}"
         self.template = f"{self.prefix}_tpl"
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop")
 
     def _admin(self, *statements: str) -> None:
         run_outside_loop(_execute(*statements))

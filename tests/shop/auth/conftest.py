@@ -10,12 +10,6 @@ from fastapi import FastAPI
 from shop.auth import service as auth_service
 from shop.kit.clock import utcnow
 from tests.builders.accounts import FrozenClock
-from tests.shop.auth.fixtures import (  # noqa: F401 (fixtures)
-    fast_password_hashing,
-    service_settings,
-    session,
-    shared_databases,
-)
 
 ClientFrom = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
