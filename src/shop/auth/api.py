@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.auth import service as auth_service
 from shop.auth.dependencies import CurrentClaims
 from shop.auth.errors import KeepsWrites
-from shop.auth.openapi import problem_responses
 from shop.auth.permissions import permissions_of
 from shop.auth.schemas import (
     LoginRequest,
@@ -22,6 +21,7 @@ from shop.auth.schemas import (
     UserRead,
 )
 from shop.web.dependencies import ClientIp, ReadSession, SettingsDep, WriteSession, get_database
+from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

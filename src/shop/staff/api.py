@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from shop.auth.dependencies import require
-from shop.auth.openapi import problem_responses
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
 from shop.models.accounts import Role
 from shop.staff import service as staff_service
 from shop.staff.schemas import StaffCreate, StaffCreatedRead, StaffRead, StaffUpdate
 from shop.web.dependencies import ReadSession, WriteSession
+from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/admin/staff", tags=["staff"])
 

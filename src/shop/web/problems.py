@@ -44,6 +44,32 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_DESCRIPTIONS = {
+    401: "Not signed in, or the token or credentials are not valid",
+    403: "Signed in, but the role lacks the permission",
+    404: "No such resource",
+    409: "Conflicts with existing data",
+    422: "Invalid input: `errors` names each field",
+    429: "Too many attempts: wait `Retry-After` seconds",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next attempt",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"description": _DESCRIPTIONS[status], "content": _PROBLEM_CONTENT}
+        if status == 429:
+            entry["headers"] = _RETRY_AFTER
+        responses[status] = entry
+    return responses
+
+
 def problem_response(
     status: int,
     code: str,
@@ -86,6 +112,8 @@ def _shop_problem(_: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, ShopError):  # registered for this type only
         raise exc
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="shopwright"'}  # RFC 6750
     return problem_response(
         exc.status, exc.code, exc.title, exc.message, headers=headers, **exc.extra
     )
