@@ -105,6 +105,8 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Sett
         "var_dir": var_dir,
         "secret_key": TEST_SECRET,
         "database_pool_size": 5,
+        # Tests run background work explicitly (Worker.run_once), not on a timer.
+        "worker_in_process": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

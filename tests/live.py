@@ -78,6 +78,8 @@ def start_shop(
     if seed_demo:
         run_shop_command(env, "seed", "--demo", "--if-empty")
     port = free_port()
+    # The mounted sandbox provider addresses the shop (webhooks) through its public URL.
+    env.setdefault("SHOP_PUBLIC_URL", f"http://127.0.0.1:{port}")
     var_dir.mkdir(parents=True, exist_ok=True)
     log_path = var_dir / "shop.log"
     with log_path.open("wb") as log:

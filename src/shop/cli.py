@@ -65,6 +65,14 @@ def run(
 
 
 @app.command()
+def worker() -> None:
+    """Run background work (emails, webhooks, cleanups) as its own process until SIGTERM."""
+    from shop.jobs.runner import run_worker_process
+
+    run_worker_process(get_settings())
+
+
+@app.command()
 def migrate() -> None:
     """Apply database migrations up to the newest."""
     from shop.db.migrate import upgrade_to_head

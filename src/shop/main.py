@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from enum import StrEnum
 
+import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
 
 from shop.auth import api as auth_api
 from shop.carts import api as carts_api
@@ -19,11 +21,15 @@ from shop.checkout import api as checkout_api
 from shop.config import Settings, get_settings
 from shop.db.session import Database
 from shop.health import api as health_api
+from shop.integrations.payments.registry import SANDBOX_MOUNT_PATH, build_gateways
+from shop.integrations.payments.sandbox_app import create_sandbox_app_from_settings
 from shop.inventory import admin_api as inventory_admin_api
+from shop.jobs.runner import in_process_worker
 from shop.orders import admin_api as orders_admin_api
 from shop.orders import api as orders_api
 from shop.payments import api as payments_api
 from shop.pricing import admin_api as pricing_admin_api
+from shop.pricing import api as pricing_api
 from shop.reviews import admin_api as reviews_admin_api
 from shop.reviews import api as reviews_api
 from shop.staff import api as staff_api
@@ -48,6 +54,7 @@ def api_router(settings: Settings) -> APIRouter:
         auth_api,
         catalog_api,
         carts_api,
+        pricing_api,
         checkout_api,
         orders_api,
         payments_api,
@@ -74,17 +81,20 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.database = Database(settings)
-        app.state.redis = None
-        if settings.redis_url:
-            from redis.asyncio import Redis
-
-            app.state.redis = Redis.from_url(settings.redis_url)
-        try:
-            yield
-        finally:
-            await app.state.database.dispose()
-            if app.state.redis is not None:
-                await app.state.redis.aclose()
+        app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        # One pooled HTTP client for every outgoing call (payment providers).
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        app.state.gateways = build_gateways(settings, app.state.http)
+        async with AsyncExitStack() as stack:
+            if role is AppRole.ALL and settings.worker_in_process:
+                await stack.enter_async_context(in_process_worker(app.state.database, settings))
+            try:
+                yield
+            finally:
+                await app.state.http.aclose()
+                await app.state.database.dispose()
+                if app.state.redis is not None:
+                    await app.state.redis.aclose()
 
     docs = settings.docs_enabled
     app = FastAPI(
@@ -104,6 +114,9 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     app.include_router(health_api.router, responses=PROBLEM_RESPONSES)
     if role in (AppRole.ALL, AppRole.API):
         app.include_router(api_router(settings))
+    if "sandbox" in settings.providers and not settings.sandbox_url:
+        # The embedded default: the sandbox provider answers inside the shop itself.
+        app.mount(SANDBOX_MOUNT_PATH, create_sandbox_app_from_settings(settings))
     if role in (AppRole.ALL, AppRole.WEB):
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
