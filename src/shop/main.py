@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from shop.auth import api as auth_api
 from shop.carts import api as carts_api
+from shop.carts import service as carts_service
 from shop.catalog import admin_api as catalog_admin_api
 from shop.catalog import api as catalog_api
 from shop.checkout import api as checkout_api
@@ -108,6 +109,7 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     )
     # Also set here so that the app works before the lifespan ran (e.g. schema generation).
     app.state.settings = settings
+    app.state.login_hooks = [carts_service.merge_on_login]
     install_problem_handlers(app)
     if docs:
         install_api_docs(app, openapi_url=f"{API_PREFIX}/openapi.json")

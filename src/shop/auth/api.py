@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.auth import service as auth_service
 from shop.auth.dependencies import CurrentClaims
 from shop.auth.errors import KeepsWrites
+from shop.auth.hooks import login_hooks
 from shop.auth.permissions import permissions_of
 from shop.auth.schemas import (
     LoginRequest,
@@ -72,11 +73,26 @@ async def register(data: UserCreate, session: WriteSession) -> UserRead:
     responses=problem_responses(401, 422, 429),
 )
 async def login(
-    data: LoginRequest, session: AuthSession, settings: SettingsDep, client_ip: ClientIp
+    data: LoginRequest,
+    request: Request,
+    session: AuthSession,
+    settings: SettingsDep,
+    client_ip: ClientIp,
+    cart_token: Annotated[
+        str | None,
+        Header(
+            alias="X-Cart-Token",
+            max_length=200,
+            description="An anonymous cart to merge into the customer's cart",
+        ),
+    ] = None,
 ) -> TokenPairRead:
     pair = await auth_service.login(
         session, email=data.email, password=data.password, client_ip=client_ip, settings=settings
     )
+    # Features above auth (carts) react to a sign-in through hooks that main.py registers.
+    for hook in login_hooks(request.app.state):
+        await hook(session, user_id=pair.user_id, cart_token=cart_token)
     return _token_pair(pair)
 
 

@@ -41,6 +41,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int  # seconds
+    user_id: int
 
 
 # Accounts
@@ -225,7 +226,10 @@ async def _issue(
         now=now,
     )
     return TokenPair(
-        access_token=access, refresh_token=raw, expires_in=int(lifetime.total_seconds())
+        access_token=access,
+        refresh_token=raw,
+        expires_in=int(lifetime.total_seconds()),
+        user_id=user.id,
     )
 
 

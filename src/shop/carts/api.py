@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Response, status
 
 from shop.auth.dependencies import OptionalClaims
-from shop.web.problems import problem_responses
 from shop.carts import service as carts_service
 from shop.carts.repository import MAX_ID
 from shop.carts.schemas import (
@@ -19,6 +18,7 @@ from shop.carts.schemas import (
     CartRead,
 )
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
+from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/carts", tags=["carts"])
 

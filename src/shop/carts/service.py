@@ -416,3 +416,9 @@ async def remove_idle_carts(
     """Delete open carts not changed for `older_than` (settings.cart_idle_days); returns how many.
     Checked-out carts stay: orders refer to them."""
     return await repo.delete_idle_carts(session, updated_before=(now or utcnow()) - older_than)
+
+
+async def merge_on_login(session: AsyncSession, *, user_id: int, cart_token: str | None) -> None:
+    """The sign-in hook (see shop.auth.hooks) that main.py registers."""
+    if cart_token:
+        await merge_into_customer_cart(session, user_id=user_id, cart_token=cart_token)

@@ -1,5 +1,204 @@
-"""Placeholder router; the feature fills it in."""
+"""Back-office catalog API. Reads need any staff role; writes need `catalog:write`."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import dataclasses
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from shop.auth.dependencies import StaffClaims, require
+from shop.auth.permissions import Permission
+from shop.auth.tokens import AccessClaims
+from shop.catalog import admin_service, service
+from shop.catalog.api import ListingParams, ListingQuery
+from shop.catalog.schemas import (
+    AdminProductListRead,
+    BrandCreate,
+    BrandRead,
+    BrandUpdate,
+    CategoryAdminRead,
+    CategoryCreate,
+    CategoryUpdate,
+    ProductAdminRead,
+    ProductCreate,
+    ProductUpdate,
+    VariantAdminRead,
+    VariantCreate,
+    VariantUpdate,
+)
+from shop.models.catalog import ProductStatus
+from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
+
+router = APIRouter(prefix="/admin", tags=["catalog admin"])
+
+CatalogWriter = Annotated[AccessClaims, require(Permission.CATALOG_WRITE)]
+
+
+def admin_listing_query(query: ListingParams, status: ProductStatus | None = None) -> ListingQuery:
+    """The public listing parameters plus `status`; without it every status is listed."""
+    statuses = None if status is None else (status,)
+    filters = dataclasses.replace(query.filters, statuses=statuses)
+    return dataclasses.replace(query, filters=filters)
+
+
+AdminListingParams = Annotated[ListingQuery, Depends(admin_listing_query)]
+
+
+def _no_content() -> Response:
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@router.get("/products", summary="List products of any status, with filters and facets")
+async def list_products(
+    _: StaffClaims, session: ReadSession, settings: SettingsDep, query: AdminListingParams
+) -> AdminProductListRead:
+    page = await service.list_products(session, query.filters, sort=query.sort, page=query.page)
+    return AdminProductListRead.of(page, settings.currency)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED, summary="Create a product")
+async def create_product(
+    _: CatalogWriter, data: ProductCreate, session: WriteSession, settings: SettingsDep
+) -> ProductAdminRead:
+    detail = await admin_service.create_product(session, data, currency=settings.currency)
+    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+
+
+@router.get("/products/{product_id}", summary="A product of any status, all variants")
+async def get_product(
+    _: StaffClaims, product_id: int, session: ReadSession, settings: SettingsDep
+) -> ProductAdminRead:
+    detail = await admin_service.get_product(session, product_id)
+    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+
+
+@router.patch("/products/{product_id}", summary="Change a product")
+async def update_product(
+    _: CatalogWriter,
+    product_id: int,
+    data: ProductUpdate,
+    session: WriteSession,
+    settings: SettingsDep,
+) -> ProductAdminRead:
+    detail = await admin_service.update_product(session, product_id, data)
+    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+
+
+@router.delete(
+    "/products/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Archive a product (idempotent)",
+)
+async def archive_product(_: CatalogWriter, product_id: int, session: WriteSession) -> Response:
+    await admin_service.archive_product(session, product_id)
+    return _no_content()
+
+
+@router.post(
+    "/products/{product_id}/variants",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a variant to a product",
+)
+async def add_variant(
+    _: CatalogWriter,
+    product_id: int,
+    data: VariantCreate,
+    session: WriteSession,
+    settings: SettingsDep,
+) -> VariantAdminRead:
+    variant = await admin_service.add_variant(session, product_id, data, currency=settings.currency)
+    return VariantAdminRead.of(variant, settings.currency)
+
+
+@router.patch("/products/{product_id}/variants/{variant_id}", summary="Change a variant")
+async def update_variant(
+    _: CatalogWriter,
+    product_id: int,
+    variant_id: int,
+    data: VariantUpdate,
+    session: WriteSession,
+    settings: SettingsDep,
+) -> VariantAdminRead:
+    variant = await admin_service.update_variant(
+        session, product_id, variant_id, data, currency=settings.currency
+    )
+    return VariantAdminRead.of(variant, settings.currency)
+
+
+# --- categories ---------------------------------------------------------------------------
+
+
+@router.get("/categories", summary="All categories, flat")
+async def list_categories(_: StaffClaims, session: ReadSession) -> list[CategoryAdminRead]:
+    return [CategoryAdminRead.of(c) for c in await admin_service.list_categories(session)]
+
+
+@router.post("/categories", status_code=status.HTTP_201_CREATED, summary="Create a category")
+async def create_category(
+    _: CatalogWriter, data: CategoryCreate, session: WriteSession
+) -> CategoryAdminRead:
+    return CategoryAdminRead.of(await admin_service.create_category(session, data))
+
+
+@router.get("/categories/{category_id}", summary="A category")
+async def get_category(_: StaffClaims, category_id: int, session: ReadSession) -> CategoryAdminRead:
+    return CategoryAdminRead.of(await admin_service.get_category(session, category_id))
+
+
+@router.patch("/categories/{category_id}", summary="Change or move a category")
+async def update_category(
+    _: CatalogWriter, category_id: int, data: CategoryUpdate, session: WriteSession
+) -> CategoryAdminRead:
+    return CategoryAdminRead.of(await admin_service.update_category(session, category_id, data))
+
+
+@router.delete(
+    "/categories/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete an empty leaf category",
+)
+async def delete_category(_: CatalogWriter, category_id: int, session: WriteSession) -> Response:
+    await admin_service.delete_category(session, category_id)
+    return _no_content()
+
+
+# --- brands -------------------------------------------------------------------------------
+
+
+@router.get("/brands", summary="All brands")
+async def list_brands(_: StaffClaims, session: ReadSession) -> list[BrandRead]:
+    return [BrandRead.of(b) for b in await admin_service.list_brands(session)]
+
+
+@router.post("/brands", status_code=status.HTTP_201_CREATED, summary="Create a brand")
+async def create_brand(_: CatalogWriter, data: BrandCreate, session: WriteSession) -> BrandRead:
+    return BrandRead.of(await admin_service.create_brand(session, data))
+
+
+@router.get("/brands/{brand_id}", summary="A brand")
+async def get_brand(_: StaffClaims, brand_id: int, session: ReadSession) -> BrandRead:
+    return BrandRead.of(await admin_service.get_brand(session, brand_id))
+
+
+@router.patch("/brands/{brand_id}", summary="Change a brand")
+async def update_brand(
+    _: CatalogWriter, brand_id: int, data: BrandUpdate, session: WriteSession
+) -> BrandRead:
+    return BrandRead.of(await admin_service.update_brand(session, brand_id, data))
+
+
+@router.delete(
+    "/brands/{brand_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a brand no product uses",
+)
+async def delete_brand(_: CatalogWriter, brand_id: int, session: WriteSession) -> Response:
+    await admin_service.delete_brand(session, brand_id)
+    return _no_content()

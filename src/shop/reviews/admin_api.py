@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from shop.auth.dependencies import require
-from shop.web.problems import problem_responses
 from shop.auth.permissions import Permission
 from shop.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from shop.models.engagement import ReviewStatus
@@ -15,6 +14,7 @@ from shop.reviews import service as reviews_service
 from shop.reviews.repository import MAX_ID
 from shop.reviews.schemas import AdminReviewListRead, AdminReviewRead, ReviewModeration
 from shop.web.dependencies import ReadSession, WriteSession
+from shop.web.problems import problem_responses
 
 router = APIRouter(
     prefix="/admin/reviews",

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from shop.auth.dependencies import CurrentClaims
-from shop.web.problems import problem_responses
 from shop.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from shop.reviews import service as reviews_service
 from shop.reviews.repository import MAX_ID
 from shop.reviews.schemas import OwnReviewRead, ProductReviewsRead, ReviewCreate
 from shop.web.dependencies import ReadSession, WriteSession
+from shop.web.problems import problem_responses
 
 router = APIRouter(tags=["reviews"])
 

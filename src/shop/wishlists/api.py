@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from shop.auth.dependencies import CurrentClaims
-from shop.web.problems import problem_responses
 from shop.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
+from shop.web.problems import problem_responses
 from shop.wishlists import service as wishlists_service
 from shop.wishlists.repository import MAX_ID
 from shop.wishlists.schemas import WishlistItemCreate, WishlistItemRead, WishlistRead

@@ -14,6 +14,7 @@ from shop.kit.clock import utcnow
 from shop.models.carts import Cart, CartLine
 from shop.models.catalog import ProductStatus
 from shop.models.pricing import CouponKind
+from tests.builders.accounts import DEFAULT_PASSWORD
 from tests.builders.carts import (
     change_product,
     change_variant,
@@ -845,3 +846,52 @@ class TestRemoveCoupon:
         stored = await cart_in_db(database, cart.id)
         assert stored is not None
         assert stored.coupon_code is None
+
+
+class TestMergeOnLogin:
+    async def test_login_with_cart_token_merges_the_anonymous_cart(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        async with database.transaction() as session:
+            shirt = await create_variant(session, price=1500)
+            mug = await create_variant(session, price=800)
+            customer = await create_customer(session)
+            own, _ = await create_cart(session, user=customer.user, lines=[(shirt, 1)])
+            anonymous, token = await create_cart(session, lines=[(shirt, 2), (mug, 1)])
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"email": customer.user.email, "password": DEFAULT_PASSWORD},
+            headers=token_header(token),
+        )
+        assert response.status_code == 200
+        assert await lines_in_db(database, own.id) == [(shirt.id, 3), (mug.id, 1)]
+        assert await cart_in_db(database, anonymous.id) is None
+
+    async def test_login_without_cart_token_changes_no_cart(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        async with database.transaction() as session:
+            shirt = await create_variant(session)
+            customer = await create_customer(session)
+            own, _ = await create_cart(session, user=customer.user, lines=[(shirt, 1)])
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"email": customer.user.email, "password": DEFAULT_PASSWORD},
+        )
+        assert response.status_code == 200
+        assert await lines_in_db(database, own.id) == [(shirt.id, 1)]
+
+    async def test_failed_login_merges_nothing(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        async with database.transaction() as session:
+            shirt = await create_variant(session)
+            customer = await create_customer(session)
+            anonymous, token = await create_cart(session, lines=[(shirt, 2)])
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"email": customer.user.email, "password": "wrong password here"},
+            headers=token_header(token),
+        )
+        assert response.status_code == 401
+        assert await lines_in_db(database, anonymous.id) == [(shirt.id, 2)]

@@ -1,0 +1,148 @@
+"""Every SQL statement of the inventory: conditional stock updates and the movements ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.models.catalog import Variant
+from shop.models.inventory import InventoryMovement, MovementKind
+
+# Movements that move stock because of an order: what the order still holds is -(their sum).
+ORDER_KINDS = (MovementKind.SALE, MovementKind.CANCELLATION, MovementKind.RESTOCK_ON_REFUND)
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    id: int
+    sku: str
+    stock_quantity: int
+    track_inventory: bool
+
+
+async def take_stock(session: AsyncSession, variant_id: int, quantity: int) -> int | None:
+    """Decrement a tracked variant if it has enough; the new on-hand, or None when refused.
+
+    One conditional UPDATE: on PostgreSQL the row lock makes a concurrent taker wait and
+    re-check the condition; on SQLite writers are serialized by BEGIN IMMEDIATE."""
+    statement = (
+        update(Variant)
+        .where(
+            Variant.id == variant_id,
+            Variant.track_inventory.is_(True),
+            Variant.stock_quantity >= quantity,
+        )
+        .values(stock_quantity=Variant.stock_quantity - quantity)
+        .returning(Variant.stock_quantity)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def change_stock(
+    session: AsyncSession, variant_id: int, delta: int, *, floor: int | None = 0
+) -> int | None:
+    """Add `delta` (may be negative) unless the result would be below `floor`; the new on-hand,
+    or None when the variant is missing or the floor refused it."""
+    conditions = [Variant.id == variant_id]
+    if floor is not None:
+        conditions.append(Variant.stock_quantity + delta >= floor)
+    statement = (
+        update(Variant)
+        .where(*conditions)
+        .values(stock_quantity=Variant.stock_quantity + delta)
+        .returning(Variant.stock_quantity)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def set_stock(session: AsyncSession, variant_id: int, quantity: int) -> int | None:
+    """Set the on-hand; the previous value, or None when the variant is missing. The row is
+    locked first (PostgreSQL) so that the difference written to the ledger is exact."""
+    previous = (
+        await session.execute(
+            select(Variant.stock_quantity).where(Variant.id == variant_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if previous is None:
+        return None
+    await session.execute(
+        update(Variant).where(Variant.id == variant_id).values(stock_quantity=quantity)
+    )
+    return previous
+
+
+async def stock_rows(session: AsyncSession, variant_ids: Collection[int]) -> dict[int, StockRow]:
+    rows = await session.execute(
+        select(Variant.id, Variant.sku, Variant.stock_quantity, Variant.track_inventory).where(
+            Variant.id.in_(variant_ids)
+        )
+    )
+    return {
+        row.id: StockRow(row.id, row.sku, row.stock_quantity, row.track_inventory) for row in rows
+    }
+
+
+async def get_variant(session: AsyncSession, variant_id: int) -> Variant | None:
+    return await session.get(Variant, variant_id, populate_existing=True)
+
+
+async def without_movements(session: AsyncSession, variant_ids: Collection[int]) -> set[int]:
+    """The variants among `variant_ids` whose ledger is still empty."""
+    if not variant_ids:
+        return set()
+    has_movement = exists().where(InventoryMovement.variant_id == Variant.id)
+    rows = await session.execute(
+        select(Variant.id).where(Variant.id.in_(variant_ids), ~has_movement)
+    )
+    return set(rows.scalars())
+
+
+async def add_movements(session: AsyncSession, movements: Sequence[InventoryMovement]) -> None:
+    if movements:
+        session.add_all(movements)
+        await session.flush()
+
+
+async def order_holdings(session: AsyncSession, order_id: int) -> dict[int, int]:
+    """What an order still holds per variant: sold minus already released or restocked."""
+    rows = await session.execute(
+        select(InventoryMovement.variant_id, func.sum(InventoryMovement.delta))
+        .where(InventoryMovement.order_id == order_id, InventoryMovement.kind.in_(ORDER_KINDS))
+        .group_by(InventoryMovement.variant_id)
+    )
+    return {variant_id: -int(total) for variant_id, total in rows if total}
+
+
+async def ledger_balance(session: AsyncSession, variant_id: int) -> int:
+    total = (
+        await session.execute(
+            select(func.coalesce(func.sum(InventoryMovement.delta), 0)).where(
+                InventoryMovement.variant_id == variant_id
+            )
+        )
+    ).scalar_one()
+    return int(total)
+
+
+async def list_movements(
+    session: AsyncSession, variant_id: int, *, offset: int, limit: int
+) -> tuple[list[InventoryMovement], int]:
+    """Newest first."""
+    total = (
+        await session.execute(
+            select(func.count())
+            .select_from(InventoryMovement)
+            .where(InventoryMovement.variant_id == variant_id)
+        )
+    ).scalar_one()
+    rows = await session.execute(
+        select(InventoryMovement)
+        .where(InventoryMovement.variant_id == variant_id)
+        .order_by(InventoryMovement.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.scalars()), int(total)
