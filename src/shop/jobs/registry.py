@@ -22,7 +22,12 @@ from shop.db.session import Database
 from shop.integrations.mail.base import MailSender
 
 # Add a feature's module here when it registers handlers or periodic tasks.
-TASK_MODULES: tuple[str, ...] = ("shop.jobs.tasks", "shop.mail.tasks", "shop.checkout.tasks")
+TASK_MODULES: tuple[str, ...] = (
+    "shop.jobs.tasks",
+    "shop.mail.tasks",
+    "shop.carts.tasks",
+    "shop.checkout.tasks",
+)
 
 
 class PermanentJobError(Exception):

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import importlib
-import sys
 from datetime import timedelta
-from types import ModuleType
-from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.carts import tasks as carts_tasks
 from shop.config import Settings
 from shop.db.session import Database
 from shop.integrations.mail.files import FileMailSender
@@ -38,23 +34,6 @@ class TestRegistration:
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 class TestRemoveIdleCarts:
-    async def test_calls_the_carts_service_with_the_configured_age(
-        self, context: JobContext, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        calls: list[tuple[AsyncSession, timedelta]] = []
-
-        async def remove_idle_carts(session: AsyncSession, *, older_than: timedelta) -> int:
-            calls.append((session, older_than))
-            return 3
-
-        carts_service = ModuleType("shop.carts.service")
-        carts_service.remove_idle_carts = remove_idle_carts  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "shop.carts.service", carts_service)
-
-        await tasks.remove_idle_carts(context)
-
-        assert [older_than for _, older_than in calls] == [timedelta(days=7)]
-
     async def test_removes_carts_idle_longer_than_the_setting(
         self, database: Database, context: JobContext
     ) -> None:
@@ -70,37 +49,11 @@ class TestRemoveIdleCarts:
                     )
                 )
 
-        await tasks.remove_idle_carts(context)
+        await carts_tasks.remove_idle_carts(context)
 
         async with database.read() as session:
             kept = list(await session.scalars(select(Cart.token_hash)))
         assert kept == ["b" * 64]
-
-    async def test_skipped_while_the_carts_service_lacks_the_function(
-        self, context: JobContext, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setitem(sys.modules, "shop.carts.service", ModuleType("shop.carts.service"))
-
-        await tasks.remove_idle_carts(context)  # no error
-
-    async def test_skipped_while_there_is_no_carts_service(
-        self, context: JobContext, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        # None in sys.modules makes the import fail with ModuleNotFoundError for that name.
-        monkeypatch.setitem(sys.modules, "shop.carts.service", None)
-
-        await tasks.remove_idle_carts(context)  # no error
-
-    async def test_a_broken_carts_module_is_not_hidden(
-        self, context: JobContext, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        def broken(name: str, *args: Any) -> ModuleType:
-            raise ModuleNotFoundError("No module named 'stripe_v99'", name="stripe_v99")
-
-        monkeypatch.setattr(importlib, "import_module", broken)
-
-        with pytest.raises(ModuleNotFoundError, match="stripe_v99"):
-            await tasks.remove_idle_carts(context)
 
 
 class TestPurgeDoneJobs:
