@@ -58,7 +58,9 @@ class TestApiDocs:
 
     @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
     async def test_hidden_in_production_unless_enabled(self, app_settings: Settings) -> None:
-        settings = app_settings.model_copy(update={"env": Environment.PRODUCTION, "payment_providers": []})
+        settings = app_settings.model_copy(
+            update={"env": Environment.PRODUCTION, "payment_providers": []}
+        )
         app = create_app(AppRole.API, settings=settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
