@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from email import policy
 from email.message import EmailMessage
@@ -44,7 +45,7 @@ class TestFileMailSender:
     ) -> None:
         await FileMailSender(tmp_path).send(message())
 
-        [path] = list(tmp_path.iterdir())
+        [path] = list(tmp_path.glob("*.eml"))
         assert re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z-m-1@example\.com\.eml", path.name)
         with path.open("rb") as file:
             parsed = BytesParser(policy=policy.default).parse(file)
@@ -85,7 +86,8 @@ class TestFileMailSender:
     async def test_unsafe_characters_never_leave_the_folder(self, tmp_path: Path) -> None:
         await FileMailSender(tmp_path / "mail").send(message(message_id="<../../etc/passwd>"))
 
-        [path] = list((tmp_path / "mail").iterdir())
+        [path] = list((tmp_path / "mail").glob("*.eml"))
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["mail"]
         assert path.name.endswith("-.._.._etc_passwd.eml")
 
 
@@ -136,3 +138,10 @@ class TestBuildMailSender:
 
         assert isinstance(sender, SmtpMailSender)
         assert (sender.config.hostname, sender.config.port) == ("mail.test", 2525)
+
+
+class TestConcurrentSends:
+    async def test_racing_runs_of_one_message_write_one_file(self, tmp_path: Path) -> None:
+        sender = FileMailSender(tmp_path)
+        await asyncio.gather(*(sender.send(message()) for _ in range(10)))
+        assert len(list(tmp_path.glob("*.eml"))) == 1

@@ -18,7 +18,6 @@ from shop.kit.clock import utcnow
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 _TIMESTAMP = "%Y%m%dT%H%M%S.%fZ"
-_STAMP_LENGTH = len("20260101T000000.000000Z")
 # A stored message id: the file name without ".eml"; nothing that could leave the folder.
 MESSAGE_FILE_ID = r"^[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[A-Za-z0-9._@+-]{1,200}$"
 _ID = re.compile(MESSAGE_FILE_ID)
@@ -41,7 +40,7 @@ class FileMailSender:
     def _write(self, message: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         part = _file_part(str(message.get("Message-ID") or "message"))
-        if message.get("Message-ID") and self._already_written(part):
+        if message.get("Message-ID") and not self._claim(part):
             return
         name = f"{utcnow().strftime(_TIMESTAMP)}-{part}"
         # Write then rename, so that a reader never sees half a message.
@@ -49,11 +48,16 @@ class FileMailSender:
         temporary.write_bytes(message.as_bytes(policy=policy.SMTP))
         os.replace(temporary, self.directory / f"{name}.eml")
 
-    def _already_written(self, part: str) -> bool:
-        # Exact match after the fixed-width timestamp: "x-1@..." must not count as "1@...".
-        return any(
-            path.stem[_STAMP_LENGTH + 1 :] == part for path in self.directory.glob(f"*{part}.eml")
-        )
+    def _claim(self, part: str) -> bool:
+        """Atomically take this Message-ID (O_EXCL), also against another worker process, so
+        that two runs of one job racing each other still write one file."""
+        marker = self.directory / ".sent" / part
+        marker.parent.mkdir(exist_ok=True)
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
+            return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
