@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from shop.auth.dependencies import StaffClaims, require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
 from shop.catalog import admin_service, service
-from shop.catalog.api import ListingParams, ListingQuery
+from shop.catalog.request_params import AdminListingParams, StoreCurrency
 from shop.catalog.schemas import (
     AdminProductListRead,
     BrandCreate,
@@ -27,22 +26,11 @@ from shop.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from shop.models.catalog import ProductStatus
-from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
+from shop.web.dependencies import ReadSession, WriteSession
 
 router = APIRouter(prefix="/admin", tags=["catalog admin"])
 
 CatalogWriter = Annotated[AccessClaims, require(Permission.CATALOG_WRITE)]
-
-
-def admin_listing_query(query: ListingParams, status: ProductStatus | None = None) -> ListingQuery:
-    """The public listing parameters plus `status`; without it every status is listed."""
-    statuses = None if status is None else (status,)
-    filters = dataclasses.replace(query.filters, statuses=statuses)
-    return dataclasses.replace(query, filters=filters)
-
-
-AdminListingParams = Annotated[ListingQuery, Depends(admin_listing_query)]
 
 
 def _no_content() -> Response:
@@ -54,26 +42,26 @@ def _no_content() -> Response:
 
 @router.get("/products", summary="List products of any status, with filters and facets")
 async def list_products(
-    _: StaffClaims, session: ReadSession, settings: SettingsDep, query: AdminListingParams
+    _: StaffClaims, session: ReadSession, currency: StoreCurrency, query: AdminListingParams
 ) -> AdminProductListRead:
     page = await service.list_products(session, query.filters, sort=query.sort, page=query.page)
-    return AdminProductListRead.of(page, settings.currency)
+    return AdminProductListRead.of(page, currency)
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED, summary="Create a product")
 async def create_product(
-    _: CatalogWriter, data: ProductCreate, session: WriteSession, settings: SettingsDep
+    _: CatalogWriter, data: ProductCreate, session: WriteSession, currency: StoreCurrency
 ) -> ProductAdminRead:
-    detail = await admin_service.create_product(session, data, currency=settings.currency)
-    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+    product = await admin_service.create_product(session, data, currency=currency)
+    return ProductAdminRead.of(product, currency)
 
 
 @router.get("/products/{product_id}", summary="A product of any status, all variants")
 async def get_product(
-    _: StaffClaims, product_id: int, session: ReadSession, settings: SettingsDep
+    _: StaffClaims, product_id: int, session: ReadSession, currency: StoreCurrency
 ) -> ProductAdminRead:
-    detail = await admin_service.get_product(session, product_id)
-    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+    product = await admin_service.get_product(session, product_id)
+    return ProductAdminRead.of(product, currency)
 
 
 @router.patch("/products/{product_id}", summary="Change a product")
@@ -82,10 +70,10 @@ async def update_product(
     product_id: int,
     data: ProductUpdate,
     session: WriteSession,
-    settings: SettingsDep,
+    currency: StoreCurrency,
 ) -> ProductAdminRead:
-    detail = await admin_service.update_product(session, product_id, data)
-    return ProductAdminRead.of(detail.product, detail.breadcrumb, settings.currency)
+    product = await admin_service.update_product(session, product_id, data)
+    return ProductAdminRead.of(product, currency)
 
 
 @router.delete(
@@ -109,10 +97,10 @@ async def add_variant(
     product_id: int,
     data: VariantCreate,
     session: WriteSession,
-    settings: SettingsDep,
+    currency: StoreCurrency,
 ) -> VariantAdminRead:
-    variant = await admin_service.add_variant(session, product_id, data, currency=settings.currency)
-    return VariantAdminRead.of(variant, settings.currency)
+    variant = await admin_service.add_variant(session, product_id, data, currency=currency)
+    return VariantAdminRead.of(variant, currency)
 
 
 @router.patch("/products/{product_id}/variants/{variant_id}", summary="Change a variant")
@@ -122,12 +110,12 @@ async def update_variant(
     variant_id: int,
     data: VariantUpdate,
     session: WriteSession,
-    settings: SettingsDep,
+    currency: StoreCurrency,
 ) -> VariantAdminRead:
     variant = await admin_service.update_variant(
-        session, product_id, variant_id, data, currency=settings.currency
+        session, product_id, variant_id, data, currency=currency
     )
-    return VariantAdminRead.of(variant, settings.currency)
+    return VariantAdminRead.of(variant, currency)
 
 
 # --- categories ---------------------------------------------------------------------------

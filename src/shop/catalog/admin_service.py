@@ -22,6 +22,7 @@ from shop.catalog.errors import (
     unknown_category,
     variant_not_found,
 )
+from shop.catalog.product_view import ProductView
 from shop.catalog.schemas import (
     BrandCreate,
     BrandUpdate,
@@ -34,7 +35,6 @@ from shop.catalog.schemas import (
     VariantCreate,
     VariantUpdate,
 )
-from shop.catalog.service import ProductDetail
 from shop.errors import Conflict
 from shop.kit.slugs import slugify
 from shop.models.catalog import (
@@ -151,11 +151,12 @@ def _attributes(product_id: int, values: dict[str, Any]) -> list[ProductAttribut
     return rows
 
 
-async def _reload(session: AsyncSession, product_id: int) -> ProductDetail:
-    product = await repository.get_product_detail(session, product_id=product_id)
+async def _reload(session: AsyncSession, product_id: int) -> ProductView:
+    await session.flush()
+    product = await repository.product_view(session, product_id=product_id)
     if product is None:
         raise product_not_found(product_id)
-    return await service.load_detail(session, product)
+    return product
 
 
 async def _maintain(session: AsyncSession, product_ids: Sequence[int], *, search: bool) -> None:
@@ -167,14 +168,14 @@ async def _maintain(session: AsyncSession, product_ids: Sequence[int], *, search
 # --- products -----------------------------------------------------------------------------
 
 
-async def get_product(session: AsyncSession, product_id: int) -> ProductDetail:
+async def get_product(session: AsyncSession, product_id: int) -> ProductView:
     """Any product (any status, all variants)."""
     return await _reload(session, product_id)
 
 
 async def create_product(
     session: AsyncSession, data: ProductCreate, *, currency: str
-) -> ProductDetail:
+) -> ProductView:
     """A product with its variants, images and attributes, all or nothing. The price and the
     search index are brought up to date in the same transaction."""
     variants = [_new_variant(v, currency, index) for index, v in enumerate(data.variants)]
@@ -214,7 +215,7 @@ _SEARCHED_FIELDS = frozenset({"name", "description", "brand_id", "category_id"})
 
 async def update_product(
     session: AsyncSession, product_id: int, data: ProductUpdate
-) -> ProductDetail:
+) -> ProductView:
     """Change the given members; images and attributes, when given, replace the current ones."""
     product = await repository.get_product(session, product_id)
     if product is None:

@@ -294,13 +294,10 @@ async def product_view(
 ) -> ProductView | None:
     """A product with brand, category (and its breadcrumb), variants, images and attributes:
     one statement, plus one for the breadcrumb when the product has a category."""
-    dialect = dialect_of(session)
-    if product_id is not None:
-        if not 1 <= product_id <= MAX_ID:
-            return None
-        statement, params = _product_view_statement(dialect, False), {"product_id": product_id}
-    else:
-        statement, params = _product_view_statement(dialect, True), {"slug": slug}
+    params: dict[str, Any] = {"slug": slug} if product_id is None else {"product_id": product_id}
+    if product_id is not None and not 1 <= product_id <= MAX_ID:
+        return None
+    statement = _product_view_statement(dialect_of(session), product_id is None)
     row = (await session.execute(statement, params)).first()
     if row is None:
         return None

@@ -7,7 +7,7 @@ in the store currency (checked by the service, which knows it).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import (
     BaseModel,
@@ -17,12 +17,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from shop.catalog import attribute_values
 from shop.catalog.attribute_values import AttributeValue
 from shop.catalog.listing import FacetValue, ListingRow, ProductPage
+from shop.catalog.product_view import ProductView
 from shop.kit.slugs import SLUG_PATTERN
-from shop.models.catalog import Brand, Category, Product, ProductStatus, Variant
+from shop.models.catalog import Brand, Category, ProductStatus
 
 MAX_ID = 2**63 - 1
 # 10 million in a two-decimal currency; also keeps amounts inside 32-bit INTEGER columns.
@@ -61,6 +63,11 @@ ImageUrl = Annotated[
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# A member left out of a partial update. Hidden from the JSON schema: only the members listed
+# in `_nullable` accept an explicit null.
+Absent = SkipJsonSchema[None]
 
 
 class _Patch(_Input):
@@ -121,16 +128,16 @@ class VariantCreate(_Input):
 class VariantUpdate(_Patch):
     _nullable = frozenset({"compare_at_price"})
 
-    sku: Sku | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    options: Annotated[dict[OptionName, OptionValue], Field(max_length=10)] | None = None
-    price: MoneyIn | None = None
+    sku: Sku | Absent = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | Absent = None
+    options: Annotated[dict[OptionName, OptionValue], Field(max_length=10)] | Absent = None
+    price: MoneyIn | Absent = None
     compare_at_price: MoneyIn | None = None
-    stock_quantity: Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)] | None = None
-    track_inventory: StrictBool | None = None
-    low_stock_threshold: Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)] | None = None
-    is_active: StrictBool | None = None
-    position: Position | None = None
+    stock_quantity: Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)] | Absent = None
+    track_inventory: StrictBool | Absent = None
+    low_stock_threshold: Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)] | Absent = None
+    is_active: StrictBool | Absent = None
+    position: Position | Absent = None
 
 
 class ProductCreate(_Input):
@@ -162,15 +169,15 @@ class ProductUpdate(_Patch):
 
     _nullable = frozenset({"brand_id", "category_id"})
 
-    name: ProductName | None = None
-    slug: ProductSlug | None = None
-    description: Description | None = None
-    status: ProductStatus | None = None
-    featured: StrictBool | None = None
+    name: ProductName | Absent = None
+    slug: ProductSlug | Absent = None
+    description: Description | Absent = None
+    status: ProductStatus | Absent = None
+    featured: StrictBool | Absent = None
     brand_id: Id | None = None
     category_id: Id | None = None
-    images: Annotated[list[ImageIn], Field(max_length=20)] | None = None
-    attributes: Annotated[dict[AttributeName, AttributeInput], Field(max_length=50)] | None = None
+    images: Annotated[list[ImageIn], Field(max_length=20)] | Absent = None
+    attributes: Annotated[dict[AttributeName, AttributeInput], Field(max_length=50)] | Absent = None
 
     _slug = field_validator("slug")(_check_product_slug)
     _attributes = field_validator("attributes")(_check_attributes)
@@ -187,11 +194,11 @@ class CategoryCreate(_Input):
 class CategoryUpdate(_Patch):
     _nullable = frozenset({"parent_id"})
 
-    name: ShortName | None = None
-    slug: Slug | None = None
-    description: Annotated[str, StringConstraints(max_length=5_000)] | None = None
+    name: ShortName | Absent = None
+    slug: Slug | Absent = None
+    description: Annotated[str, StringConstraints(max_length=5_000)] | Absent = None
     parent_id: Id | None = None
-    position: Position | None = None
+    position: Position | Absent = None
 
 
 class BrandCreate(_Input):
@@ -200,8 +207,8 @@ class BrandCreate(_Input):
 
 
 class BrandUpdate(_Patch):
-    name: ShortName | None = None
-    slug: Slug | None = None
+    name: ShortName | Absent = None
+    slug: Slug | Absent = None
 
 
 # --- outputs ------------------------------------------------------------------------------
@@ -213,7 +220,8 @@ class MoneyRead(BaseModel):
 
 
 def money(amount: int | None, currency: str) -> MoneyRead | None:
-    return None if amount is None else MoneyRead(amount=amount, currency=currency)
+    # Outputs are built from stored, already valid data: model_construct skips re-validation.
+    return None if amount is None else MoneyRead.model_construct(amount=amount, currency=currency)
 
 
 class SlugName(BaseModel):
@@ -287,7 +295,7 @@ class ListingItemRead(BaseModel):
 
     @classmethod
     def of(cls, row: ListingRow, currency: str) -> ListingItemRead:
-        return cls(**_listing_fields(row, currency))
+        return cls.model_construct(**_listing_fields(row, currency))
 
 
 class AdminListingItemRead(ListingItemRead):
@@ -295,7 +303,7 @@ class AdminListingItemRead(ListingItemRead):
 
     @classmethod
     def of(cls, row: ListingRow, currency: str) -> AdminListingItemRead:
-        return cls(**_listing_fields(row, currency), status=row.status)
+        return cls.model_construct(**_listing_fields(row, currency), status=row.status)
 
 
 def _listing_fields(row: ListingRow, currency: str) -> dict[str, Any]:
@@ -307,13 +315,13 @@ def _listing_fields(row: ListingRow, currency: str) -> dict[str, Any]:
         "compare_at_price": money(row.compare_at_amount, currency),
         "brand": None
         if row.brand_slug is None
-        else SlugName(slug=row.brand_slug, name=row.brand_name or ""),
+        else SlugName.model_construct(slug=row.brand_slug, name=row.brand_name or ""),
         "category": None
         if row.category_slug is None
-        else SlugName(slug=row.category_slug, name=row.category_name or ""),
+        else SlugName.model_construct(slug=row.category_slug, name=row.category_name or ""),
         "image": None
         if row.image_url is None
-        else ImageRead(url=row.image_url, alt=row.image_alt or ""),
+        else ImageRead.model_construct(url=row.image_url, alt=row.image_alt or ""),
         "in_stock": row.in_stock,
         "featured": row.featured,
     }
@@ -331,7 +339,13 @@ class FacetsRead(BaseModel):
 
 
 def _facet(values: list[FacetValue]) -> list[FacetValueRead]:
-    return [FacetValueRead(slug=v.slug, name=v.name, count=v.count) for v in values]
+    return [FacetValueRead.model_construct(slug=v.slug, name=v.name, count=v.count) for v in values]
+
+
+def _facets(page: ProductPage) -> FacetsRead:
+    return FacetsRead.model_construct(
+        category=_facet(page.category_facet), brand=_facet(page.brand_facet)
+    )
 
 
 class ProductListRead(BaseModel):
@@ -370,7 +384,34 @@ class AdminProductListRead(BaseModel):
         )
 
 
-def variant_in_stock(variant: Variant) -> bool:
+class VariantLike(Protocol):
+    """A variant as stored (ORM) or as read for display (VariantView)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+    @property
+    def price_amount(self) -> int: ...
+    @property
+    def compare_at_amount(self) -> int | None: ...
+    @property
+    def stock_quantity(self) -> int: ...
+    @property
+    def track_inventory(self) -> bool: ...
+    @property
+    def low_stock_threshold(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def position(self) -> int: ...
+
+
+def variant_in_stock(variant: VariantLike) -> bool:
     return variant.is_active and (not variant.track_inventory or variant.stock_quantity > 0)
 
 
@@ -384,8 +425,8 @@ class VariantRead(BaseModel):
     in_stock: bool
 
     @classmethod
-    def of(cls, variant: Variant, currency: str) -> VariantRead:
-        return cls(**_variant_fields(variant, currency))
+    def of(cls, variant: VariantLike, currency: str) -> VariantRead:
+        return cls.model_construct(**_variant_fields(variant, currency))
 
 
 class VariantAdminRead(VariantRead):
@@ -396,8 +437,8 @@ class VariantAdminRead(VariantRead):
     position: int
 
     @classmethod
-    def of(cls, variant: Variant, currency: str) -> VariantAdminRead:
-        return cls(
+    def of(cls, variant: VariantLike, currency: str) -> VariantAdminRead:
+        return cls.model_construct(
             **_variant_fields(variant, currency),
             stock_quantity=variant.stock_quantity,
             track_inventory=variant.track_inventory,
@@ -407,13 +448,13 @@ class VariantAdminRead(VariantRead):
         )
 
 
-def _variant_fields(variant: Variant, currency: str) -> dict[str, Any]:
+def _variant_fields(variant: VariantLike, currency: str) -> dict[str, Any]:
     return {
         "id": variant.id,
         "sku": variant.sku,
         "title": variant.title,
         "options": variant.options,
-        "price": MoneyRead(amount=variant.price_amount, currency=currency),
+        "price": money(variant.price_amount, currency),
         "compare_at_price": money(variant.compare_at_amount, currency),
         "in_stock": variant_in_stock(variant),
     }
@@ -426,7 +467,9 @@ class ProductRead(BaseModel):
     description: str
     featured: bool
     price: MoneyRead | None = Field(description="Lowest active variant price.")
-    compare_at_price: MoneyRead | None
+    compare_at_price: MoneyRead | None = Field(
+        description="Former price of the lowest-priced active variant, if any."
+    )
     in_stock: bool
     brand: BrandRead | None
     category: ProductCategoryRead | None
@@ -435,11 +478,10 @@ class ProductRead(BaseModel):
     variants: list[VariantRead] = Field(description="Active variants only.")
 
     @classmethod
-    def of(cls, product: Product, breadcrumb: list[tuple[str, str]], currency: str) -> ProductRead:
-        active = [v for v in product.variants if v.is_active]
-        return cls(
-            **_product_fields(product, breadcrumb, currency),
-            variants=[VariantRead.of(v, currency) for v in active],
+    def of(cls, product: ProductView, currency: str) -> ProductRead:
+        return cls.model_construct(
+            **_product_fields(product, currency),
+            variants=[VariantRead.of(v, currency) for v in product.active_variants],
         )
 
 
@@ -450,11 +492,9 @@ class ProductAdminRead(ProductRead):
     variants: list[VariantAdminRead] = Field(description="All variants, active or not.")  # type: ignore[assignment]
 
     @classmethod
-    def of(
-        cls, product: Product, breadcrumb: list[tuple[str, str]], currency: str
-    ) -> ProductAdminRead:
-        return cls(
-            **_product_fields(product, breadcrumb, currency),
+    def of(cls, product: ProductView, currency: str) -> ProductAdminRead:
+        return cls.model_construct(
+            **_product_fields(product, currency),
             variants=[VariantAdminRead.of(v, currency) for v in product.variants],
             status=product.status,
             created_at=product.created_at,
@@ -462,12 +502,10 @@ class ProductAdminRead(ProductRead):
         )
 
 
-def _product_fields(
-    product: Product, breadcrumb: list[tuple[str, str]], currency: str
-) -> dict[str, Any]:
-    active = [v for v in product.variants if v.is_active]
+def _product_fields(product: ProductView, currency: str) -> dict[str, Any]:
+    active = product.active_variants
     cheapest = min(active, key=lambda v: (v.price_amount, v.position, v.id), default=None)
-    category = product.category
+    brand, category = product.brand, product.category
     return {
         "id": product.id,
         "slug": product.slug,
@@ -477,15 +515,19 @@ def _product_fields(
         "price": money(product.price_amount, currency),
         "compare_at_price": money(cheapest.compare_at_amount if cheapest else None, currency),
         "in_stock": any(variant_in_stock(v) for v in active),
-        "brand": None if product.brand is None else BrandRead.of(product.brand),
+        "brand": None
+        if brand is None
+        else BrandRead.model_construct(id=brand.id, slug=brand.slug, name=brand.name),
         "category": None
         if category is None
-        else ProductCategoryRead(
+        else ProductCategoryRead.model_construct(
             id=category.id,
             slug=category.slug,
             name=category.name,
-            path=[SlugName(slug=slug, name=name) for slug, name in breadcrumb],
+            path=[SlugName.model_construct(slug=slug, name=name) for slug, name in category.path],
         ),
-        "images": [ImageRead(url=i.url, alt=i.alt) for i in product.images],
-        "attributes": {a.name: attribute_values.typed(a.type, a.value) for a in product.attributes},
+        "images": [ImageRead.model_construct(url=url, alt=alt) for url, alt in product.images],
+        "attributes": {
+            name: attribute_values.typed(kind, value) for name, kind, value in product.attributes
+        },
     }

@@ -18,10 +18,11 @@ from shop.catalog.listing import (
     ProductPage,
     ProductSort,
 )
+from shop.catalog.product_view import ProductView
 from shop.catalog.repository import CategoryRow
 from shop.errors import InvalidInput
 from shop.kit.pagination import PageRequest
-from shop.models.catalog import Brand, Product, ProductStatus
+from shop.models.catalog import Brand, ProductStatus
 
 # --- index maintenance (also called by src/shop/seed) -------------------------------------
 
@@ -59,13 +60,13 @@ class CategoryNode:
 
 
 class CategoryTree:
-    """The whole category tree (small: loaded in one query whenever needed)."""
+    """The whole category tree (small: loaded in one query), for the public tree and for
+    checking category moves."""
 
     def __init__(self, rows: Iterable[CategoryRow]) -> None:
         self.nodes = {
             r.id: CategoryNode(r.id, r.parent_id, r.slug, r.name, r.description) for r in rows
         }
-        self.by_slug = {node.slug: node for node in self.nodes.values()}
         self.roots: list[CategoryNode] = []
         for node in self.nodes.values():  # rows come in display order; children keep it
             parent = self.nodes.get(node.parent_id) if node.parent_id is not None else None
@@ -81,15 +82,6 @@ class CategoryTree:
                 found.add(node.id)
                 pending.extend(node.children)
         return found
-
-    def lineage(self, category_id: int) -> list[CategoryNode]:
-        """The category and its ancestors, nearest first."""
-        chain: list[CategoryNode] = []
-        node = self.nodes.get(category_id)
-        while node is not None and node not in chain:
-            chain.append(node)
-            node = self.nodes.get(node.parent_id) if node.parent_id is not None else None
-        return chain
 
 
 async def category_tree(session: AsyncSession) -> CategoryTree:
@@ -183,14 +175,6 @@ def _ordered(values: list[FacetValue]) -> list[FacetValue]:
 # --- product detail -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ProductDetail:
-    """A product with everything loaded, and its category's breadcrumb (root first)."""
-
-    product: Product
-    breadcrumb: list[tuple[str, str]]
-
-
 def _as_id(reference: str) -> int | None:
     """All ASCII digits -> an id (0, which is never one, when too long); else a slug: None."""
     if reference.isascii() and reference.isdigit():
@@ -198,24 +182,15 @@ def _as_id(reference: str) -> int | None:
     return None
 
 
-async def load_detail(session: AsyncSession, product: Product) -> ProductDetail:
-    breadcrumb = (
-        await repository.category_breadcrumb(session, product.category_id)
-        if product.category_id is not None
-        else []
-    )
-    return ProductDetail(product=product, breadcrumb=breadcrumb)
-
-
-async def get_public_product(session: AsyncSession, reference: str) -> ProductDetail:
+async def get_public_product(session: AsyncSession, reference: str) -> ProductView:
     """An active product by id (all digits) or slug; anything else is not found."""
     product_id = _as_id(reference)
     if product_id is not None:
-        product = await repository.get_product_detail(session, product_id=product_id)
+        product = await repository.product_view(session, product_id=product_id)
     elif len(reference) <= 140:
-        product = await repository.get_product_detail(session, slug=reference)
+        product = await repository.product_view(session, slug=reference)
     else:
         product = None
     if product is None or product.status != ProductStatus.ACTIVE:
         raise product_not_found(f"'{reference[:140]}'")
-    return await load_detail(session, product)
+    return product
