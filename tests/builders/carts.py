@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.carts.service import hash_cart_token, new_cart_token
+from shop.catalog.product_view import ProductView
 from shop.models.accounts import Role, User
 from shop.models.carts import Cart, CartLine
 from shop.models.catalog import Product, ProductStatus, Variant
@@ -68,7 +69,8 @@ async def create_variant(
     return await variant_of(session, product)
 
 
-async def variant_of(session: AsyncSession, product: Product) -> Variant:
+async def variant_of(session: AsyncSession, product: Product | ProductView) -> Variant:
+    """The product's first variant, with `variant.product` loaded (as an ORM row)."""
     result = await session.execute(
         select(Variant)
         .where(Variant.product_id == product.id)
@@ -77,7 +79,9 @@ async def variant_of(session: AsyncSession, product: Product) -> Variant:
         .execution_options(populate_existing=True)
     )
     variant = result.scalar_one()
-    variant.product = product
+    row = product if isinstance(product, Product) else await session.get(Product, product.id)
+    assert row is not None
+    variant.product = row
     return variant
 
 
