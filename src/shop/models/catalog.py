@@ -47,6 +47,10 @@ class Product(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_products_status_created", "status", "created_at"),
         Index("ix_products_status_price", "status", "price_amount"),
+        # Covers the facet counts of listings (category and brand per filtered set).
+        Index(
+            "ix_products_listing", "status", "category_id", "brand_id", "price_amount", "featured"
+        ),
     )
 
     slug: Mapped[str] = mapped_column(String(140), unique=True)

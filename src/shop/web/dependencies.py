@@ -17,7 +17,8 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_settings_dependency(request: Request) -> Settings:
+async def get_settings_dependency(request: Request) -> Settings:
+    # async: a plain `def` dependency would be run in the thread pool on every request.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -38,7 +39,7 @@ ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dependency)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
