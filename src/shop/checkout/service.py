@@ -28,7 +28,9 @@ from shop.integrations.payments.base import GatewayResult, NotificationKind
 from shop.inventory import service as inventory_service
 from shop.kit.clock import utcnow
 from shop.models.orders import Order, OrderStatus
-from shop.models.payments import PaymentStatus
+from shop.models.payments import Payment, PaymentStatus
+from shop.orders import emails as orders_emails
+from shop.orders import money as orders_money
 from shop.orders import service as orders_service
 from shop.orders.service import Actor, NewOrder, NewOrderLine
 from shop.payments import service as payments_service
@@ -177,6 +179,7 @@ class Placed:
     order_id: int
     number: str
     recovery: Recovery
+    request: PaymentRequest | None  # None: nothing to pay
 
 
 async def place(
@@ -255,7 +258,7 @@ async def place(
         await pricing_service.redeem_coupon(
             session, code=quote.coupon.code, order_id=order.id, email=data.email, user_id=user_id
         )
-    payment_id = None
+    payment_id, request = None, None
     if order.total_amount > 0:
         payment = await payments_service.create_payment(
             session,
@@ -264,7 +267,7 @@ async def place(
             amount=order.total_amount,
             currency=order.currency,
         )
-        payment_id = payment.id
+        payment_id, request = payment.id, _payment_request(payment)
     recovery = Recovery(order.id, payment_id, data.payment.provider, data.payment.token)
     if not await repo.extend_claim(
         session,
@@ -275,7 +278,7 @@ async def place(
         keep_body=False,
     ):
         raise IdempotencyKeyInUse()  # our lease ran out and another request took over
-    return Placed(order.id, order.number, recovery)
+    return Placed(order.id, order.number, recovery, request)
 
 
 # --- settling ------------------------------------------------------------------------------
@@ -319,7 +322,7 @@ async def settle(
     order = await orders_service.lock(session, order_id)
     status = PaymentStatus(payment.status)
     if status is PaymentStatus.CAPTURED:
-        await orders_service.record_capture(
+        await orders_money.record_capture(
             session, order, amount=payment.captured_amount, actor=Actor.system()
         )
         if order.status == OrderStatus.CANCELLED:
@@ -348,7 +351,7 @@ async def _confirm(session: AsyncSession, order: Order) -> None:
         return
     if order.cart_id is not None:
         await carts_service.mark_converted(session, order.cart_id)
-    await orders_service.enqueue_mail(session, order, "order_confirmation", key="confirmation")
+    await orders_emails.enqueue_mail(session, order, "order_confirmation", key="confirmation")
     await orders_service.record_event(session, order, CONFIRMED_EVENT, actor=Actor.system())
 
 
@@ -358,7 +361,7 @@ async def apply_notification(session: AsyncSession, note: PaymentNotification) -
     actor = Actor(None, f"provider:{note.provider}")
     order = await orders_service.lock(session, note.order_id)
     if note.kind is NotificationKind.CAPTURED:
-        await orders_service.record_capture(
+        await orders_money.record_capture(
             session, order, amount=note.amount, actor=actor, data={"reference": note.reference}
         )
         if order.status == OrderStatus.CANCELLED:
@@ -374,14 +377,17 @@ async def apply_notification(session: AsyncSession, note: PaymentNotification) -
                 event="payment_failed",
             )
     elif note.kind is NotificationKind.REFUNDED and note.refund_id is not None:
-        await orders_service.record_refund(
+        await orders_money.record_refund(
             session, order, amount=note.amount, refund_id=note.refund_id, actor=actor
         )
     return None
 
 
 async def payment_request(session: AsyncSession, payment_id: int) -> PaymentRequest:
-    payment = await payments_service.get_payment(session, payment_id)
+    return _payment_request(await payments_service.get_payment(session, payment_id))
+
+
+def _payment_request(payment: Payment) -> PaymentRequest:
     return PaymentRequest(
         status=PaymentStatus(payment.status),
         amount=payment.amount,

@@ -23,7 +23,7 @@ from shop.checkout import workflows
 from shop.db.session import Database
 from shop.integrations.payments.registry import build_gateways
 from shop.jobs.registry import JobContext, register_periodic
-from shop.orders import service as orders_service
+from shop.orders import money as orders_money
 from shop.orders import workflows as orders_workflows
 from shop.orders.service import Actor
 from shop.orders.workflows import Gateways
@@ -44,8 +44,8 @@ async def reconcile(database: Database, gateways: Gateways) -> dict[str, int]:
     """One pass; returns how many checkouts, cancelled orders and refunds it worked on."""
     checkouts = await workflows.resume_stale_checkouts(database, gateways)
     async with database.read() as session:
-        cancelled = await orders_service.cancelled_orders_holding_money(session)
-        refunds = await orders_service.stale_pending_refunds(session, older_than=PENDING_REFUND_AGE)
+        cancelled = await orders_money.cancelled_orders_holding_money(session)
+        refunds = await orders_money.stale_pending_refunds(session, older_than=PENDING_REFUND_AGE)
     for order_id in cancelled:
         await orders_workflows.return_money(database, gateways, order_id, actor=Actor.system())
     for refund_id in refunds:

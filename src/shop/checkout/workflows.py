@@ -21,7 +21,7 @@ from shop.checkout import service as checkout_service
 from shop.checkout.errors import PaymentDeclined, PaymentOutcomeUnknown
 from shop.checkout.responses import order_body, problem_body
 from shop.checkout.schemas import CheckoutCreate
-from shop.checkout.service import Claim, Recovery
+from shop.checkout.service import Claim, PaymentRequest, Recovery
 from shop.config import Settings
 from shop.db.session import Database
 from shop.errors import ShopError
@@ -88,7 +88,7 @@ async def checkout(
                 async with database.transaction() as session:
                     await checkout_service.finish(session, claim, status=error.status, body=body)
                 return Answer(error.status, body)
-            recovery = placed.recovery
+            return await _pay(database, gateways, gateway, claim, placed.recovery, placed.request)
         return await _pay(database, gateways, gateway, claim, recovery)
     except PaymentOutcomeUnknown:
         raise
@@ -106,11 +106,16 @@ async def _pay(
     gateway: PaymentGateway,
     claim: Claim,
     recovery: Recovery,
+    request: PaymentRequest | None = None,
 ) -> Answer:
+    """Ask the provider (unless the payment's outcome is known already) and settle. `request`
+    comes from the placing transaction; when resuming it is read again."""
     result: GatewayResult | None = None
     if recovery.payment_id is not None:
-        async with database.read() as session:
-            request = await checkout_service.payment_request(session, recovery.payment_id)
+        if request is None:
+            # The primary, not a replica: the outcome may have been recorded a moment ago.
+            async with database.transaction() as session:
+                request = await checkout_service.payment_request(session, recovery.payment_id)
         if request.status is PaymentStatus.PENDING:
             try:
                 result = await gateway.authorize(
@@ -140,14 +145,21 @@ async def _pay(
         settlement = await checkout_service.settle(
             session, order_id=recovery.order_id, payment_id=recovery.payment_id, result=result
         )
-        if settlement.accepted:
+        known = settlement.payment_status is not PaymentStatus.PENDING
+        if known and settlement.accepted:
             status, body = 201, order_body(await orders_service.view(session, recovery.order_id))
-        else:
+        elif known:
             error = PaymentDeclined(
                 failure_code=settlement.failure_code, order_number=settlement.number
             )
             status, body = error.status, problem_body(error)
-        await checkout_service.finish(session, claim, status=status, body=body)
+        if known:
+            await checkout_service.finish(session, claim, status=status, body=body)
+    if not known:
+        # Cannot follow an answer of the provider; kept safe: nothing is stored, retry later.
+        async with database.transaction() as session:
+            await checkout_service.release(session, claim)
+        raise PaymentOutcomeUnknown(order_number=settlement.number, retry_after=RETRY_AFTER_SECONDS)
     if settlement.money_back:
         await orders_workflows.return_money(
             database, gateways, recovery.order_id, actor=Actor.system()

@@ -67,9 +67,11 @@ async def get_order(
     order_id: int | None = None,
     number: str | None = None,
     for_update: bool = False,
+    parts: bool = True,
     details: bool = False,
 ) -> Order | None:
-    """One order by id or number, with its lines and fulfilments (and events with `details`).
+    """One order by id or number, with its lines and fulfilments (unless `parts` is False; and
+    its events with `details`).
 
     `for_update` takes the order's row lock (PostgreSQL; SQLite's writer lock is already held):
     every change of an order's status, money or stock is made under it, so they serialize."""
@@ -80,7 +82,9 @@ async def get_order(
         statement = statement.where(Order.number == number)
     if for_update:
         statement = statement.with_for_update(of=Order)
-    statement = _with_parts(statement, details=details).execution_options(populate_existing=True)
+    if parts:
+        statement = _with_parts(statement, details=details)
+    statement = statement.execution_options(populate_existing=True)
     return (await session.execute(statement)).scalar_one_or_none()
 
 

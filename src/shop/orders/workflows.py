@@ -21,9 +21,11 @@ from shop.integrations.payments.base import (
 )
 from shop.models.orders import OrderStatus
 from shop.models.payments import Refund
+from shop.orders import money as orders_money
 from shop.orders import service as orders_service
 from shop.orders.errors import order_not_found
-from shop.orders.service import Actor, OrderView, RefundPlan, VoidPlan
+from shop.orders.money import RefundPlan, VoidPlan
+from shop.orders.service import Actor, OrderView
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ async def return_money(
         order = await orders_service.view(session, order_id)
         if order.order.status != OrderStatus.CANCELLED:
             return
-        plans = await orders_service.plan_money_back(session, order_id, actor=actor)
+        plans = await orders_money.plan_money_back(session, order_id, actor=actor)
     for plan in plans:
         if isinstance(plan, VoidPlan):
             await _void(database, gateways, order_id, plan, actor=actor)
@@ -101,7 +103,7 @@ async def _void(
         log.warning("void of payment %s refused: %s", plan.payment_id, exc.code)
         return
     async with database.transaction() as session:
-        await orders_service.record_void(session, order_id, plan, result, actor=actor)
+        await orders_money.record_void(session, order_id, plan, result, actor=actor)
 
 
 async def run_refund(
@@ -132,9 +134,7 @@ async def run_refund(
             message=exc.message,
         )
     async with database.transaction() as session:
-        return await orders_service.record_refund_result(
-            session, order_id, plan, result, actor=actor
-        )
+        return await orders_money.record_refund_result(session, order_id, plan, result, actor=actor)
 
 
 async def refund_order(
@@ -154,21 +154,21 @@ async def refund_order(
     async with database.transaction() as session:
         order = await orders_service.get_order(session, number)
         orders_service.check_currency(order, currency)
-        plan = await orders_service.plan_refund(
+        plan = await orders_money.plan_refund(
             session, order, amount=amount, reason=reason, restock=restock, actor=actor
         )
         order_id, currency = order.id, order.currency
     refund = await run_refund(database, gateways, order_id, plan, actor=actor)
     if refund is None:
         async with database.transaction() as session:
-            refund = await orders_service.get_refund(session, plan.refund_id)
+            refund = await orders_money.get_refund(session, plan.refund_id)
     return refund, currency
 
 
 async def retry_refund(database: Database, gateways: Gateways, refund_id: int) -> None:
     """Call the provider again for a refund left pending (same idempotency key)."""
     async with database.transaction() as session:
-        found = await orders_service.refund_plan_of(session, refund_id)
+        found = await orders_money.refund_plan_of(session, refund_id)
     if found is not None:
         order_id, plan = found
         await run_refund(database, gateways, order_id, plan, actor=Actor.system())
