@@ -59,6 +59,8 @@ def run(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        # A busy machine can take longer than uvicorn's default 5 s to start a worker.
+        timeout_worker_healthcheck=60,
         access_log=False,
         log_level="info",
     )

@@ -36,6 +36,7 @@ from shop.catalog.schemas import (
     VariantUpdate,
 )
 from shop.errors import Conflict
+from shop.inventory import service as inventory_service
 from shop.kit.slugs import slugify
 from shop.models.catalog import (
     Brand,
@@ -206,6 +207,9 @@ async def create_product(
         *_images(product.id, data.images),
         *_attributes(product.id, data.attributes),
     )
+    await inventory_service.record_opening_balances(
+        session, [v.id for v in variants], reason="catalog: new variant"
+    )
     await _maintain(session, [product.id], search=True)
     return await _reload(session, product.id)
 
@@ -262,6 +266,9 @@ async def add_variant(
     await _check_skus(session, [variant.sku])
     variant.product_id = product.id
     await repository.add(session, variant)
+    await inventory_service.record_opening_balances(
+        session, [variant.id], reason="catalog: new variant"
+    )
     await _maintain(session, [product.id], search=True)
     return variant
 
@@ -299,12 +306,18 @@ async def update_variant(
         variant.title = _variant_title(
             data.title if "title" in fields else variant.title, variant.options
         )
-    for name in ("stock_quantity", "track_inventory", "low_stock_threshold", "is_active"):
+    for name in ("track_inventory", "low_stock_threshold", "is_active"):
         if name in fields:
             setattr(variant, name, getattr(data, name))
     if data.position is not None:
         variant.position = data.position
     await repository.add(session, variant)
+    if "stock_quantity" in fields and data.stock_quantity is not None:
+        # Through the ledger, so that on-hand stays the sum of movements.
+        await inventory_service.set_on_hand(
+            session, variant.id, data.stock_quantity, reason="catalog: stock edited"
+        )
+        await session.refresh(variant, ["stock_quantity"])
     await _maintain(session, [product_id], search="sku" in fields)
     return variant
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.db.base import UTCDateTime
 from shop.models.catalog import Variant
 from shop.models.inventory import InventoryMovement, MovementKind
 
@@ -98,6 +100,29 @@ async def without_movements(session: AsyncSession, variant_ids: Collection[int])
         select(Variant.id).where(Variant.id.in_(variant_ids), ~has_movement)
     )
     return set(rows.scalars())
+
+
+async def insert_opening_balances(
+    session: AsyncSession, variant_ids: Collection[int] | None, *, reason: str, now: datetime
+) -> int:
+    """One `import` movement per variant that has stock and no movement yet, set-based (the
+    seed creates thousands of variants at once)."""
+    no_movement = ~exists().where(InventoryMovement.variant_id == Variant.id)
+    source = select(
+        Variant.id,
+        literal(MovementKind.IMPORT.value),
+        Variant.stock_quantity,
+        literal(reason),
+        literal(now, UTCDateTime()),
+    ).where(Variant.stock_quantity > 0, no_movement)
+    if variant_ids is not None:
+        source = source.where(Variant.id.in_(variant_ids))
+    result = await session.execute(
+        insert(InventoryMovement).from_select(
+            ["variant_id", "kind", "delta", "reason", "created_at"], source
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def add_movements(session: AsyncSession, movements: Sequence[InventoryMovement]) -> None:

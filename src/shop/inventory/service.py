@@ -8,7 +8,7 @@ an `import` movement the first time its stock changes here, computed while its r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -280,6 +280,21 @@ async def record_initial_stock(
             created_at=now or utcnow(),
         )
         await repo.add_movements(session, [movement])
+
+
+async def record_opening_balances(
+    session: AsyncSession,
+    variant_ids: Collection[int] | None = None,
+    *,
+    reason: str = "import",
+    now: datetime | None = None,
+) -> int:
+    """Give every new variant (of `variant_ids`, or all) that has stock but no movement its
+    opening `import` movement, so on-hand == sum of movements from creation on. Returns how
+    many movements were written. The catalog calls it for new variants, the seed in bulk."""
+    return await repo.insert_opening_balances(
+        session, variant_ids, reason=reason, now=now or utcnow()
+    )
 
 
 async def set_on_hand(

@@ -49,7 +49,7 @@ class Order(IdMixin, TimestampMixin, Base):
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     cart_id: Mapped[int | None] = mapped_column(
-        BigIntId, ForeignKey("carts.id", ondelete="SET NULL")
+        BigIntId, ForeignKey("carts.id", ondelete="SET NULL"), index=True
     )
 
     lines: Mapped[list[OrderLine]] = relationship(lazy="raise", order_by="OrderLine.id")

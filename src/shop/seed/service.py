@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.catalog import service as catalog_service
+from shop.inventory import service as inventory_service
 from shop.seed import repository
 from shop.seed.generator import LOW_STOCK_THRESHOLD, ProductPlan
 from shop.seed.taxonomy import BRANDS, LEAF_CATEGORIES, TOP_CATEGORIES
@@ -163,3 +164,5 @@ async def refresh_catalog(session: AsyncSession, product_ids: list[int] | None) 
     statements; `None` means every product."""
     await catalog_service.refresh_prices(session, product_ids=product_ids)
     await catalog_service.reindex_search(session, product_ids=product_ids)
+    # Every seeded variant's stock enters the ledger as one opening `import` movement.
+    await inventory_service.record_opening_balances(session, reason="seed")

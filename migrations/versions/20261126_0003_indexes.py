@@ -1,4 +1,4 @@
-"""listing index for facet counts
+"""indexes: listing facets, orders by cart
 
 Revision ID: 0003
 Revises: 0002
@@ -21,7 +21,10 @@ def upgrade() -> None:
         "products",
         ["status", "category_id", "brand_id", "price_amount", "featured"],
     )
+    # Checkout looks up the open orders of a cart.
+    op.create_index("ix_orders_cart_id", "orders", ["cart_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orders_cart_id", table_name="orders")
     op.drop_index("ix_products_listing", table_name="products")
