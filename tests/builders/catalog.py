@@ -11,14 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.catalog import admin_service
 from shop.catalog.product_view import ProductView
-from shop.catalog.schemas import (
-    BrandCreate,
-    CategoryCreate,
-    ImageIn,
-    MoneyIn,
-    ProductCreate,
-    VariantCreate,
-)
+from shop.catalog.schemas import BrandCreate, CategoryCreate, ImageIn, ProductCreate, VariantCreate
+from shop.kit.money import MoneyIn
 from shop.models.catalog import Brand, Category, ProductStatus
 
 CURRENCY = "USD"

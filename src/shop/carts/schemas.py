@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shop.carts.errors import MAX_LINE_QUANTITY
 from shop.carts.repository import MAX_ID
 from shop.carts.service import CartLineView, CartStatus, CartView, CreatedCart, LineIssue
-from shop.catalog.schemas import MoneyRead
+from shop.kit.money import MoneyRead
 from shop.pricing.schemas import CouponCode
 
 Quantity = Annotated[int, Field(ge=1, le=MAX_LINE_QUANTITY, description="1 to 99")]

@@ -29,7 +29,6 @@ from shop.catalog.schemas import (
     CategoryCreate,
     CategoryUpdate,
     ImageIn,
-    MoneyIn,
     ProductCreate,
     ProductUpdate,
     VariantCreate,
@@ -37,6 +36,7 @@ from shop.catalog.schemas import (
 )
 from shop.errors import Conflict
 from shop.inventory import service as inventory_service
+from shop.kit.money import MoneyIn
 from shop.kit.slugs import slugify
 from shop.models.catalog import (
     Brand,

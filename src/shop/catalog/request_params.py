@@ -12,9 +12,9 @@ from fastapi import Depends, Query, Request
 
 from shop.catalog import attribute_values
 from shop.catalog.listing import ProductFilters, ProductSort
-from shop.catalog.schemas import MAX_AMOUNT
 from shop.catalog.search_terms import MAX_QUERY_LENGTH, parse_search
 from shop.errors import InvalidInput
+from shop.kit.money import MAX_AMOUNT
 from shop.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from shop.models.catalog import ProductStatus
 

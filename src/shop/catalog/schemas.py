@@ -23,18 +23,16 @@ from shop.catalog import attribute_values
 from shop.catalog.attribute_values import AttributeValue
 from shop.catalog.listing import FacetValue, ListingRow, ProductPage
 from shop.catalog.product_view import ProductView
+from shop.kit.money import MoneyIn, MoneyRead
 from shop.kit.slugs import SLUG_PATTERN
 from shop.models.catalog import Brand, Category, ProductStatus
 
 MAX_ID = 2**63 - 1
 # 10 million in a two-decimal currency; also keeps amounts inside 32-bit INTEGER columns.
-MAX_AMOUNT = 1_000_000_000
 MAX_STOCK = 1_000_000_000
 
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
-Amount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
 StrictBool = Annotated[bool, Field(strict=True)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 ProductSlug = Annotated[str, StringConstraints(max_length=140, pattern=SLUG_PATTERN)]
@@ -81,11 +79,6 @@ class _Patch(_Input):
             if getattr(self, name) is None and name not in self._nullable:
                 raise ValueError(f"{name} cannot be null; leave it out to keep the current value")
         return self
-
-
-class MoneyIn(_Input):
-    amount: Amount
-    currency: Currency
 
 
 class ImageIn(_Input):
@@ -212,11 +205,6 @@ class BrandUpdate(_Patch):
 
 
 # --- outputs ------------------------------------------------------------------------------
-
-
-class MoneyRead(BaseModel):
-    amount: int
-    currency: str
 
 
 def money(amount: int | None, currency: str) -> MoneyRead | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,21 @@ def parse_major(text: str) -> int:
     if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more than two decimals")
     return int(minor)
+
+
+# The JSON shape of money, shared by every API: {"amount": <minor units>, "currency": "USD"}.
+MAX_AMOUNT = 1_000_000_000  # $10,000,000.00: far above any real price, far below int32 limits
+Amount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class MoneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount
+    currency: Currency
+
+
+class MoneyRead(BaseModel):
+    amount: int = Field(description="Integer minor units (cents).")
+    currency: str = Field(description="ISO 4217 code.")

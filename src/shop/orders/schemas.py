@@ -17,7 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from shop.catalog.schemas import MAX_AMOUNT, MoneyRead
+from shop.kit.money import MAX_AMOUNT, MoneyRead
 from shop.models.orders import Fulfillment, OrderEvent, OrderLine, OrderStatus
 from shop.models.payments import PaymentStatus
 from shop.orders.countries import COUNTRY_CODES

@@ -7,12 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shop.kit.money import MoneyRead
 from shop.models.payments import Payment, Refund
-
-
-class MoneyRead(BaseModel):
-    amount: int = Field(description="Integer minor units (cents).")
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
 class PaymentRead(BaseModel):

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.errors import NotFound
+from shop.kit.money import MoneyIn
 from shop.kit.pagination import PageRequest
 from shop.models.pricing import Coupon, CouponKind, ShippingMethod, TaxRate
 from shop.pricing import repository as repo
@@ -26,7 +27,6 @@ from shop.pricing.errors import (
 from shop.pricing.schemas import (
     CouponCreate,
     CouponUpdate,
-    MoneyIn,
     ShippingMethodCreate,
     ShippingMethodUpdate,
     TaxRateCreate,

@@ -22,16 +22,14 @@ from pydantic import (
 )
 
 from shop.kit.clock import as_utc
+from shop.kit.money import MoneyIn, MoneyRead
 from shop.models.pricing import Coupon, CouponKind, ShippingMethod
 
 # 10 million in a two-decimal currency; also keeps amounts inside 32-bit INTEGER columns.
-MAX_AMOUNT = 1_000_000_000
 MAX_COUNT = 1_000_000_000
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 REGION_MAX_LENGTH = 50
 
-Amount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 StrictBool = Annotated[bool, Field(strict=True)]
 Percent = Annotated[int, Field(strict=True, ge=1, le=100, description="Percent off, 1-100")]
 UseLimit = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
@@ -118,16 +116,6 @@ class _Patch(_Input):
             if getattr(self, name) is None and name not in self._nullable:
                 raise ValueError(f"{name} cannot be null; leave it out to keep the current value")
         return self
-
-
-class MoneyIn(_Input):
-    amount: Amount
-    currency: Currency
-
-
-class MoneyRead(BaseModel):
-    amount: int
-    currency: str
 
 
 def money(amount: int, currency: str) -> MoneyRead:

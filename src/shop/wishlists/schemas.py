@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shop.catalog.schemas import ImageRead, MoneyRead
+from shop.catalog.schemas import ImageRead
+from shop.kit.money import MoneyRead
 from shop.models.catalog import ProductStatus
 from shop.wishlists.repository import MAX_ID, WishlistRow
 from shop.wishlists.service import WishlistPage
