@@ -14,6 +14,7 @@ its targets. The first scenario is the ceiling the others are compared with.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import re
@@ -30,6 +31,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from checkout import run_checkouts
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -82,6 +85,7 @@ class Options:
     threads: int
     connections: int
     workers: int
+    buyers: int
     skip_setup: bool
 
 
@@ -97,6 +101,7 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--buyers", type=int, default=50, help="concurrent checkout buyers")
     parser.add_argument(
         "--skip-setup", action="store_true", help="reuse the existing shop_bench database"
     )
@@ -151,6 +156,47 @@ def pick_fixtures() -> Fixtures:
     return Fixtures(slugs=slugs)
 
 
+CHECKOUT_POOL = 20  # variants the buyers spread over
+CHECKOUT_STOCK = 400  # units each: about what a 10 s run sells, so some buyers meet a sell-out
+CHECKOUT_TARGET_PER_SECOND = 200.0
+CHECKOUT_P99_MS = 250.0
+
+
+def prepare_checkout_pool() -> list[int]:
+    """Tracked variants of active products with a known stock (recorded in the ledger as an
+    adjustment, like a stock count would be)."""
+    rows = psql(
+        "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id "
+        f"WHERE p.status = 'active' AND v.is_active ORDER BY v.id LIMIT {CHECKOUT_POOL}",
+        DATABASE,
+    )
+    ids = [int(line) for line in rows.splitlines() if line]
+    id_list = ",".join(map(str, ids))
+    psql(
+        "INSERT INTO inventory_movements (variant_id, kind, delta, reason, created_at) "
+        f"SELECT id, 'adjustment', {CHECKOUT_STOCK} - stock_quantity, 'bench stock count', now() "
+        f"FROM variants WHERE id IN ({id_list}) AND stock_quantity <> {CHECKOUT_STOCK}; "
+        f"UPDATE variants SET stock_quantity = {CHECKOUT_STOCK}, track_inventory = true "
+        f"WHERE id IN ({id_list})",
+        DATABASE,
+    )
+    return ids
+
+
+def oversold_units(variant_ids: list[int]) -> int:
+    """Units sold beyond the stock each pool variant started with (must be 0)."""
+    id_list = ",".join(map(str, variant_ids))
+    rows = psql(
+        "SELECT coalesce(sum(greatest(sold - "
+        f"{CHECKOUT_STOCK}, 0)), 0) FROM (SELECT l.variant_id, sum(l.quantity) AS sold "
+        "FROM order_lines l JOIN orders o ON o.id = l.order_id "
+        f"WHERE l.variant_id IN ({id_list}) AND o.status <> 'cancelled' "
+        "GROUP BY l.variant_id) s",
+        DATABASE,
+    )
+    return int(rows.strip() or 0)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -161,6 +207,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(options: Options, env: dict[str, str], log_file: Path) -> Iterator[str]:
     port = free_port()
+    # The embedded sandbox payment provider is reached through the shop's public URL.
+    env = {**env, "SHOP_PUBLIC_URL": f"http://{HOST}:{port}"}
     command = shop_command("run", "--workers", str(options.workers), "--port", str(port))
     with log_file.open("w") as output:
         # Own process group: stopping it reaches uvicorn's worker processes too.
@@ -336,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         if not options.skip_setup:
             prepare_database(options, env)
         fixtures = pick_fixtures()
+        pool = prepare_checkout_pool()
         results: list[tuple[Scenario, WrkResult]] = []
         with running_server(options, env, work / "server.log") as base:
             for scenario in SCENARIOS:
@@ -346,7 +395,29 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{scenario.name}: warm-up {options.warmup} s, then {options.duration} s")
                 run_wrk(url, script, options, options.warmup)
                 results.append((scenario, run_wrk(url, script, options, options.duration)))
+            log(f"checkout: {options.buyers} buyers for {options.duration} s")
+            checkout = asyncio.run(
+                run_checkouts(base, pool, buyers=options.buyers, seconds=options.duration)
+            )
+        oversold = oversold_units(pool)
     rendered, all_ok = table(results)
+    checkout_ok = (
+        checkout.orders_per_second >= CHECKOUT_TARGET_PER_SECOND
+        and checkout.percentile(0.99) < CHECKOUT_P99_MS
+        and oversold == 0
+        and not checkout.errors
+    )
+    all_ok = all_ok and checkout_ok
+    errors = ", ".join(f"{n} x {status}" for status, n in sorted(checkout.errors.items()))
+    rendered += (
+        "\n\n| checkout | orders/s | p50 ms | p99 ms | sold out (409) | other errors | "
+        "oversold units | target | ok? |\n|---|---:|---:|---:|---:|---|---:|---|---|\n"
+        f"| {options.buyers} buyers, tok_visa | {checkout.orders_per_second:,.1f} | "
+        f"{checkout.percentile(0.50):.1f} | {checkout.percentile(0.99):.1f} | "
+        f"{checkout.sold_out} | {errors or 'none'} | {oversold} | "
+        f">= {CHECKOUT_TARGET_PER_SECOND:.0f}/s, p99 < {CHECKOUT_P99_MS:.0f} ms, oversell 0 | "
+        f"{'yes' if checkout_ok else 'NO'} |"
+    )
     print(
         f"\nShopwright benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"machine: {machine()}; load average {load_at_start} at start, {load_average()} at end\n"
