@@ -35,6 +35,9 @@ def current_claims(
 
 
 OptionalClaims = Annotated[AccessClaims | None, Depends(optional_claims)]
+# For `openapi_extra` of routes taking OptionalClaims: FastAPI appends this empty requirement to
+# the operation's `security`, which OpenAPI reads as "no credentials is fine too".
+OPTIONAL_BEARER: dict[str, object] = {"security": [{}]}
 CurrentClaims = Annotated[AccessClaims, Depends(current_claims)]
 
 

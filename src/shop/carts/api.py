@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response, status
 
-from shop.auth.dependencies import OptionalClaims
+from shop.auth.dependencies import OPTIONAL_BEARER, OptionalClaims
 from shop.carts import service as carts_service
 from shop.carts.repository import MAX_ID
 from shop.carts.schemas import (
@@ -22,9 +22,6 @@ from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/carts", tags=["carts"])
 
-# The bearer token is optional on every cart route: FastAPI appends this empty requirement to
-# the operation's `security`, which OpenAPI reads as "no credentials is fine too".
-OPTIONAL_BEARER: dict[str, object] = {"security": [{}]}
 
 CartId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]

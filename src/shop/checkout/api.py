@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, status
 from fastapi.responses import JSONResponse
 
-from shop.auth.dependencies import OptionalClaims
+from shop.auth.dependencies import OPTIONAL_BEARER, OptionalClaims
+from shop.carts.api import CartToken
 from shop.checkout import workflows
 from shop.checkout.errors import IdempotencyKeyMissing
 from shop.checkout.schemas import IDEMPOTENCY_KEY_MAX_LENGTH, CheckoutCreate
-from shop.orders.dependencies import DatabaseDep, GatewaysDep
+from shop.orders.dependencies import GatewaysDep
 from shop.orders.schemas import OrderRead
 from shop.payments.api import read_webhook
 from shop.payments.schemas import WebhookAck
-from shop.web.dependencies import SettingsDep
-from shop.web.problems import PROBLEM_CONTENT_TYPE, problem_responses
+from shop.web.dependencies import DatabaseDep, SettingsDep
+from shop.web.problems import PROBLEM_CONTENT_TYPE, problem_doc, problem_responses
 
 router = APIRouter(tags=["checkout"])
-
-_PROBLEM = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _PROBLEM}
-
 
 IdempotencyKey = Annotated[
     str | None,
@@ -36,19 +30,11 @@ IdempotencyKey = Annotated[
         "value to retry the same request",
     ),
 ]
-CartToken = Annotated[
-    str | None,
-    Header(
-        alias="X-Cart-Token",
-        max_length=256,
-        description="The cart's token (anonymous carts); a customer's cart also opens with the "
-        "owner's bearer token",
-    ),
-]
 
 
 @router.post(
     "/checkout",
+    openapi_extra=OPTIONAL_BEARER,
     status_code=status.HTTP_201_CREATED,
     response_model=OrderRead,
     summary="Place an order from a cart and pay for it",
@@ -63,9 +49,9 @@ CartToken = Annotated[
         "`payment_provider_unavailable`: the order is pending; retry with the same key."
     ),
     responses={
-        400: _problem("No Idempotency-Key header"),
-        402: _problem("The payment was declined (`failure_code` says why)"),
-        503: _problem("The payment provider did not answer; retry with the same key"),
+        400: problem_doc("No Idempotency-Key header"),
+        402: problem_doc("The payment was declined (`failure_code` says why)"),
+        503: problem_doc("The payment provider did not answer; retry with the same key"),
         **problem_responses(401, 404, 409, 422),
     },
 )
@@ -105,8 +91,8 @@ async def checkout(
         "duplicate is answered 200 and changes nothing."
     ),
     responses={
-        400: _problem("Invalid or stale signature, or an unreadable event"),
-        413: _problem("The body is too large"),
+        400: problem_doc("Invalid or stale signature, or an unreadable event"),
+        413: problem_doc("The body is too large"),
         **problem_responses(404),
     },
 )

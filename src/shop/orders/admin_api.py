@@ -17,7 +17,7 @@ from shop.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from shop.models.orders import OrderStatus
 from shop.orders import service as orders_service
 from shop.orders import workflows
-from shop.orders.dependencies import DatabaseDep, GatewaysDep
+from shop.orders.dependencies import GatewaysDep
 from shop.orders.repository import OrderFilters
 from shop.orders.schemas import (
     AdminOrderRead,
@@ -29,7 +29,7 @@ from shop.orders.schemas import (
     TransitionCreate,
 )
 from shop.payments.schemas import RefundRead
-from shop.web.dependencies import ReadSession, WriteSession
+from shop.web.dependencies import DatabaseDep, ReadSession, WriteSession
 from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/admin/orders", tags=["admin: orders"])

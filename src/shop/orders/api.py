@@ -10,7 +10,7 @@ from shop.auth.dependencies import CurrentClaims
 from shop.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from shop.orders import service as orders_service
 from shop.orders import workflows
-from shop.orders.dependencies import DatabaseDep, GatewaysDep
+from shop.orders.dependencies import GatewaysDep
 from shop.orders.repository import OrderFilters
 from shop.orders.schemas import (
     CancelCreate,
@@ -19,7 +19,7 @@ from shop.orders.schemas import (
     OrderRead,
     OrderSummaryRead,
 )
-from shop.web.dependencies import ReadSession
+from shop.web.dependencies import DatabaseDep, ReadSession
 from shop.web.problems import problem_responses
 
 router = APIRouter(prefix="/orders", tags=["orders"])

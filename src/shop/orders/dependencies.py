@@ -1,5 +1,5 @@
-"""Request dependencies of the order and checkout routes that run their own transactions
-(the payment provider is called between them): the database and the payment gateways."""
+"""The payment gateways as a request dependency, for the order and checkout routes that run
+their own transactions (the provider is called between them)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shop.db.session import Database
 from shop.integrations.payments.base import PaymentGateway
 from shop.integrations.payments.registry import gateways_from_state
-from shop.web.dependencies import get_database
 
 
-def get_gateways(request: Request) -> dict[str, PaymentGateway]:
+async def get_gateways(request: Request) -> dict[str, PaymentGateway]:
     """The gateways the lifespan built (`app.state.gateways`)."""
     return gateways_from_state(request.app.state)
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
 GatewaysDep = Annotated[dict[str, PaymentGateway], Depends(get_gateways)]

@@ -8,7 +8,6 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 
-from shop.db.session import Database
 from shop.errors import NotFound
 from shop.integrations.mail.files import StoredMail
 from shop.integrations.payments.registry import SANDBOX_MOUNT_PATH
@@ -23,7 +22,7 @@ from shop.testmode.schemas import (
     SandboxEventCreate,
     SandboxEventRead,
 )
-from shop.web.dependencies import SettingsDep, get_database
+from shop.web.dependencies import DatabaseDep, SettingsDep
 
 
 def _test_mode_only(settings: SettingsDep) -> None:
@@ -33,7 +32,6 @@ def _test_mode_only(settings: SettingsDep) -> None:
 
 
 router = APIRouter(prefix="/test", tags=["test-mode"], dependencies=[Depends(_test_mode_only)])
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def _summary(mail: StoredMail) -> MailSummary:

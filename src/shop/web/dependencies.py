@@ -23,6 +23,13 @@ async def get_settings_dependency(request: Request) -> Settings:
     return settings
 
 
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+
+
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     # The request boundary commits (or rolls back on error) before the response is sent.
     async with get_database(request).transaction() as session:

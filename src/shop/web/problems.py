@@ -60,10 +60,15 @@ _RETRY_AFTER = {
 }
 
 
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` entry for a problem+json answer with its own description."""
+    return {"description": description, "content": _PROBLEM_CONTENT}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        entry: dict[str, Any] = {"description": _DESCRIPTIONS[status], "content": _PROBLEM_CONTENT}
+        entry = problem_doc(_DESCRIPTIONS[status])
         if status == 429:
             entry["headers"] = _RETRY_AFTER
         responses[status] = entry
