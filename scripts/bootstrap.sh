@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One bootstrap for `make` and `.ci/run`: installs what is missing, never re-installs what is there.
 #   scripts/bootstrap.sh            Python environment only (enough for `make run`)
-#   scripts/bootstrap.sh services   + PostgreSQL and Redis up, test databases present (for tests)
+#   scripts/bootstrap.sh services   + PostgreSQL and Redis up, test databases present, Chromium and
+#                                   Prometheus installed (for tests)
 #   scripts/bootstrap.sh bench      + wrk and the benchmark database
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,8 @@ case "$mode" in
     ensure_postgres
     ensure_redis
     ensure_database shop_test
+    # Browser tests drive Debian's Chromium; monitoring tests run promtool and a real Prometheus.
+    apt_install chromium fonts-dejavu-core prometheus
     ;;
   bench)
     ensure_python_env

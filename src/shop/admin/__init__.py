@@ -1,0 +1,1 @@
+"""Back office (/admin): server-rendered pages for staff. Calls services, never repositories."""

@@ -1,0 +1,1 @@
+"""Metrics, structured logs and tracing. Every metric object lives in metrics.py."""

@@ -1,0 +1,1 @@
+"""Storefront: server-rendered pages for shoppers. Calls services, never repositories."""
