@@ -9,10 +9,10 @@ from enum import StrEnum
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
+from shop.admin.install import install_back_office
 from shop.auth import api as auth_api
 from shop.carts import api as carts_api
 from shop.carts import service as carts_service
@@ -26,6 +26,7 @@ from shop.integrations.payments.registry import SANDBOX_MOUNT_PATH, build_gatewa
 from shop.integrations.payments.sandbox_app import create_sandbox_app_from_settings
 from shop.inventory import admin_api as inventory_admin_api
 from shop.jobs.runner import in_process_worker
+from shop.observability.install import install_observability
 from shop.orders import admin_api as orders_admin_api
 from shop.orders import api as orders_api
 from shop.payments import api as payments_api
@@ -34,6 +35,7 @@ from shop.pricing import api as pricing_api
 from shop.reviews import admin_api as reviews_admin_api
 from shop.reviews import api as reviews_api
 from shop.staff import api as staff_api
+from shop.storefront.install import install_storefront
 from shop.testmode import api as testmode_api
 from shop.web.api_docs import install_api_docs
 from shop.web.middleware import SecurityHeadersMiddleware
@@ -122,7 +124,8 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
     if role in (AppRole.ALL, AppRole.WEB):
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
-        app.add_api_route("/", _home, include_in_schema=False, response_class=HTMLResponse)
+        install_storefront(app, settings)
+        install_back_office(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -132,19 +135,8 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
             expose_headers=["X-Request-Id"],
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
+    install_observability(app, settings)
     return app
-
-
-async def _home() -> str:
-    # Replaced by the storefront; until then it points people at the API.
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Shopwright</title></head>"
-        "<body><main><h1>Shopwright</h1><p>The shop is running.</p><ul>"
-        '<li><a href="/api/docs">API documentation</a></li>'
-        '<li><a href="/api/v1/products">Products (JSON)</a></li>'
-        '<li><a href="/api/v1/categories">Categories (JSON)</a></li>'
-        "</ul></main></body></html>"
-    )
 
 
 def app_from_environment() -> FastAPI:
