@@ -1,0 +1,1 @@
+"""Audit log of every staff action: who, what, before/after, when, from where."""

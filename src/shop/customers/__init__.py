@@ -1,0 +1,1 @@
+"""Customer accounts seen by their owner and by staff: profile, addresses, data export, deletion."""
