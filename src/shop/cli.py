@@ -49,8 +49,11 @@ def run(
     """Serve the shop over HTTP."""
     import uvicorn
 
+    from shop.observability.process import prepare_server
+
     os.environ["SHOP_APP_ROLE"] = role.value
-    get_settings()  # fail fast on bad settings, before forking workers
+    settings = get_settings()  # fail fast on bad settings, before forking workers
+    prepare_server(settings, host=host, workers=workers, reload=reload)
     uvicorn.run(
         "shop.main:app_from_environment",
         factory=True,
@@ -63,15 +66,19 @@ def run(
         timeout_worker_healthcheck=60,
         access_log=False,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through the shop's logging (JSON in production)
     )
 
 
 @app.command()
 def worker() -> None:
     """Run background work (emails, webhooks, cleanups) as its own process until SIGTERM."""
+    from shop.catalog.read_cache import announce_catalog_changes
     from shop.jobs.runner import run_worker_process
+    from shop.observability.process import prepare_worker
 
-    run_worker_process(get_settings())
+    prepare_worker(get_settings())
+    run_worker_process(get_settings(), extensions=[announce_catalog_changes])
 
 
 @app.command()

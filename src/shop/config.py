@@ -25,6 +25,11 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+class StorageBackend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHOP_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
@@ -39,6 +44,10 @@ class Settings(BaseSettings):
     database_statement_cache_size: int = Field(default=100, ge=0)
     database_echo: bool = False
     redis_url: str | None = None
+    # Public catalog responses cached per process (0 turns it off); without Redis an entry lives
+    # this long, the bound on how stale another worker's copy can be (see shop.catalog.read_cache).
+    catalog_cache_entries: int = Field(default=4096, ge=0, le=1_000_000)
+    catalog_cache_ttl_seconds: float = Field(default=2.0, gt=0, le=3600)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     public_url: str = "http://127.0.0.1:8000"
     access_token_minutes: int = Field(default=15, ge=1, le=60)
@@ -46,6 +55,13 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_format: LogFormat = LogFormat.CONSOLE
     log_level: str = "INFO"
+    # Observability: /metrics (token or separate port in production) and OTLP traces (off when
+    # no endpoint is set).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     api_docs_enabled: bool | None = None
     login_max_failures: int = Field(default=5, ge=1)
@@ -65,6 +81,17 @@ class Settings(BaseSettings):
     # Mail: SMTP when set (smtp://user:pass@host:587?starttls=true), else .eml files in var/mail.
     smtp_url: SecretStr | None = None
     mail_from: str = "Shopwright <shop@example.com>"
+
+    # Product images: "local" files under var/media (served at /media) or "s3" (any S3-compatible
+    # store; public_url is where browsers fetch the objects, e.g. a CDN or the bucket's URL).
+    storage_backend: StorageBackend = StorageBackend.LOCAL
+    storage_bucket: str | None = None
+    storage_endpoint_url: str | None = None
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str | None = None
+    storage_secret_access_key: SecretStr | None = None
+    storage_public_url: str | None = None
+    storage_max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
 
     # Background work: `shop run --role all` runs the worker in-process unless this is false.
     worker_in_process: bool = True
@@ -101,6 +128,8 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown payment providers: {sorted(unknown)}")
         if "stripe" in self.providers and not (self.stripe_api_key and self.stripe_webhook_secret):
             raise ValueError("stripe needs SHOP_STRIPE_API_KEY and SHOP_STRIPE_WEBHOOK_SECRET")
+        if self.storage_backend is StorageBackend.S3 and not self.storage_bucket:
+            raise ValueError("SHOP_STORAGE_BACKEND=s3 needs SHOP_STORAGE_BUCKET")
         return self
 
     @property

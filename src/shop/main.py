@@ -18,8 +18,11 @@ from shop.carts import api as carts_api
 from shop.carts import service as carts_service
 from shop.catalog import admin_api as catalog_admin_api
 from shop.catalog import api as catalog_api
+from shop.catalog.read_cache import catalog_cache_running
 from shop.checkout import api as checkout_api
 from shop.config import Settings, get_settings
+from shop.customers import admin_api as customers_admin_api
+from shop.customers import api as customers_api
 from shop.db.session import Database
 from shop.health import api as health_api
 from shop.integrations.payments.registry import SANDBOX_MOUNT_PATH, build_gateways
@@ -63,12 +66,14 @@ def api_router(settings: Settings) -> APIRouter:
         payments_api,
         reviews_api,
         wishlists_api,
+        customers_api,
         catalog_admin_api,
         pricing_admin_api,
         orders_admin_api,
         inventory_admin_api,
         reviews_admin_api,
         staff_api,
+        customers_admin_api,
     ):
         router.include_router(feature.router)
     if settings.is_test:
@@ -89,6 +94,9 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
         app.state.gateways = build_gateways(settings, app.state.http)
         async with AsyncExitStack() as stack:
+            app.state.catalog_cache = await stack.enter_async_context(
+                catalog_cache_running(app.state.database, settings, app.state.redis)
+            )
             if role is AppRole.ALL and settings.worker_in_process:
                 await stack.enter_async_context(in_process_worker(app.state.database, settings))
             try:

@@ -5,9 +5,13 @@ parameters -> the first response again with `Idempotent-Replayed: true`; other p
 idempotency_error), Stripe's JSON objects and error documents (card errors are HTTP 402 with
 `{"error": {"type": "card_error", "code", "decline_code", "message", "payment_intent"}}`).
 
-Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/{id}, POST .../{id}/capture,
-POST .../{id}/cancel, POST /v1/refunds, GET /v1/refunds/{id}. Test payment methods:
-`pm_card_visa`, `pm_card_chargeDeclined`, `pm_card_chargeDeclinedInsufficientFunds`.
+Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/{id}, POST .../{id}/confirm (what
+Stripe.js calls from the Payment Element, with the intent's `client_secret`), POST
+.../{id}/capture, POST .../{id}/cancel, POST /v1/refunds, GET /v1/refunds/{id}. Test payment
+methods: `pm_card_visa`, `pm_card_chargeDeclined`, `pm_card_chargeDeclinedInsufficientFunds`,
+`pm_card_threeDSecure2Required` (-> requires_action until `complete_authentication`).
+`process_asynchronously` stands in for a bank debit: the intent stays `processing` until
+`finish_processing` (then tests send the webhook, as Stripe would).
 
 `FakeStripe.sign` / `send_event` sign events with `Stripe-Signature: t=..,v1=..` and POST them.
 `ServerThread` serves any ASGI app with uvicorn on 127.0.0.1 in a background thread.
@@ -42,7 +46,9 @@ _DECLINES = {
         "Your card has insufficient funds.",
     ),
 }
-_KNOWN_METHODS = {"pm_card_visa", *_DECLINES}
+_THREE_D_SECURE = {"pm_card_threeDSecure2Required"}
+_KNOWN_METHODS = {"pm_card_visa", *_DECLINES, *_THREE_D_SECURE}
+_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _KEY = re.compile(r"^([^\[]+)((?:\[[^\]]*\])*)$")
 
 
@@ -113,6 +119,11 @@ class FakeStripe:
         routes = [
             Route("/v1/payment_intents", self._endpoint(self._create_intent), methods=["POST"]),
             Route("/v1/payment_intents/{id}", self._endpoint(self._get_intent), methods=["GET"]),
+            Route(
+                "/v1/payment_intents/{id}/confirm",
+                self._endpoint(self._confirm_intent),
+                methods=["POST"],
+            ),
             Route(
                 "/v1/payment_intents/{id}/capture",
                 self._endpoint(self._capture_intent),
@@ -200,8 +211,10 @@ class FakeStripe:
                 param="payment_method",
             )
         capture_method = params.get("capture_method", "automatic_async")
+        automatic = params.get("automatic_payment_methods")
+        intent_id = _id("pi")
         intent: dict[str, Any] = {
-            "id": _id("pi"),
+            "id": intent_id,
             "object": "payment_intent",
             "amount": amount,
             "amount_capturable": 0,
@@ -212,6 +225,13 @@ class FakeStripe:
             "confirmation_method": "automatic",
             "payment_method": method,
             "payment_method_types": ["card"],
+            "automatic_payment_methods": {
+                "enabled": automatic.get("enabled") == "true",
+                "allow_redirects": automatic.get("allow_redirects", "always"),
+            }
+            if isinstance(automatic, dict)
+            else None,
+            "next_action": None,
             "metadata": params.get("metadata", {}),
             "created": int(time.time()),
             "livemode": False,
@@ -219,14 +239,27 @@ class FakeStripe:
             "last_payment_error": None,
             "canceled_at": None,
             "cancellation_reason": None,
-            "client_secret": f"{_id('pi')}_secret_{secrets.token_hex(8)}",
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(12)}",
         }
         self.intents[intent["id"]] = intent
         if params.get("confirm") == "true" and method is not None:
             self._confirm(intent, method)
         return intent
 
-    def _confirm(self, intent: dict[str, Any], method: str) -> None:
+    def _confirm(self, intent: dict[str, Any], method: str, return_url: str | None = None) -> None:
+        intent["payment_method"] = method
+        intent["last_payment_error"] = None
+        intent["next_action"] = None
+        if method in _THREE_D_SECURE:
+            intent["status"] = "requires_action"
+            intent["next_action"] = {
+                "type": "redirect_to_url",
+                "redirect_to_url": {
+                    "url": f"https://hooks.stripe.com/3d_secure_2/authenticate/{intent['id']}",
+                    "return_url": return_url,
+                },
+            }
+            return
         intent["latest_charge"] = _id("ch")
         if method in _DECLINES:
             code, decline_code, message = _DECLINES[method]
@@ -240,12 +273,97 @@ class FakeStripe:
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = dict(error)
             raise StripeFailure(402, {**error, "payment_intent": dict(intent)})
+        self._succeed(intent)
+
+    def _succeed(self, intent: dict[str, Any]) -> None:
+        intent["next_action"] = None
         if intent["capture_method"] == "manual":
             intent["status"] = "requires_capture"
             intent["amount_capturable"] = intent["amount"]
         else:
             intent["status"] = "succeeded"
             intent["amount_received"] = intent["amount"]
+
+    def _confirm_intent(self, path: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
+        intent = self._intent(path["id"])
+        secret = params.get("client_secret")
+        if secret is not None and secret != intent["client_secret"]:
+            raise _invalid(
+                "The client_secret provided does not match the client_secret associated with "
+                "the PaymentIntent.",
+                param="client_secret",
+            )
+        if intent["status"] not in _CONFIRMABLE:
+            raise _invalid(
+                "You cannot confirm this PaymentIntent because it has a status of "
+                f"{intent['status']}.",
+                code="payment_intent_unexpected_state",
+            )
+        method = params.get("payment_method") or intent["payment_method"]
+        if method is None:
+            raise _invalid(
+                "You cannot confirm this PaymentIntent because it's missing a payment method.",
+                code="payment_intent_unexpected_state",
+            )
+        if method not in _KNOWN_METHODS:
+            raise _invalid(
+                f"No such PaymentMethod: '{method}'",
+                code="resource_missing",
+                param="payment_method",
+            )
+        self._confirm(intent, method, params.get("return_url"))
+        return intent
+
+    # What happens away from the API: the shopper at the bank's 3-D Secure page, a bank debit.
+
+    def complete_authentication(self, intent_id: str, *, succeed: bool = True) -> dict[str, Any]:
+        """The shopper passes (or fails) the 3-D Secure challenge of a requires_action intent."""
+        with self._lock:
+            intent = self._intent(intent_id)
+            if intent["status"] != "requires_action":
+                raise AssertionError(f"{intent_id} is {intent['status']}, not requires_action")
+            intent["latest_charge"] = _id("ch")
+            if succeed:
+                self._succeed(intent)
+            else:
+                intent.update(
+                    status="requires_payment_method",
+                    next_action=None,
+                    last_payment_error={
+                        "type": "invalid_request_error",
+                        "code": "payment_intent_authentication_failure",
+                        "message": "The provided PaymentMethod has failed authentication. You "
+                        "can provide payment_method_data or a new PaymentMethod to attempt to "
+                        "fulfill this PaymentIntent again.",
+                    },
+                )
+            return dict(intent)
+
+    def process_asynchronously(self, intent_id: str) -> dict[str, Any]:
+        """The intent was confirmed with a method that settles later (a bank debit)."""
+        with self._lock:
+            intent = self._intent(intent_id)
+            intent.update(status="processing", payment_method="pm_bank_debit", next_action=None)
+            return dict(intent)
+
+    def finish_processing(self, intent_id: str, *, succeed: bool = True) -> dict[str, Any]:
+        """The bank answered; the intent as the webhook will carry it."""
+        with self._lock:
+            intent = self._intent(intent_id)
+            intent["latest_charge"] = _id("ch")
+            if succeed:
+                self._succeed(intent)
+            else:
+                intent.update(
+                    status="requires_payment_method",
+                    last_payment_error={
+                        "type": "card_error",
+                        "code": "payment_method_provider_decline",
+                        "decline_code": "insufficient_funds",
+                        "message": "The payment was declined by the bank.",
+                    },
+                )
+            return dict(intent)
 
     def _intent(self, intent_id: str) -> dict[str, Any]:
         intent = self.intents.get(intent_id)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from shop.auth.permissions import Permission, is_staff, permissions_of
 from shop.auth.tokens import AccessClaims, decode_access_token
 from shop.errors import Forbidden, Unauthorized
+from shop.observability.logs import bind_user_id
 from shop.web.dependencies import SettingsDep
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
@@ -21,9 +22,11 @@ def optional_claims(
 ) -> AccessClaims | None:
     if credentials is None:
         return None
-    return decode_access_token(
+    claims = decode_access_token(
         credentials.credentials, secret=settings.secret_key.get_secret_value()
     )
+    bind_user_id(claims.user_id)  # for the request's log lines
+    return claims
 
 
 def current_claims(

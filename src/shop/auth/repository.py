@@ -40,6 +40,13 @@ async def insert_refresh_token(session: AsyncSession, token: RefreshToken) -> No
     await session.flush()
 
 
+async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    result = await session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    )
+    return result.scalar_one_or_none()
+
+
 async def get_refresh_token_for_update(
     session: AsyncSession, token_hash: str
 ) -> RefreshToken | None:

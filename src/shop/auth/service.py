@@ -29,6 +29,7 @@ from shop.config import Settings
 from shop.errors import Unauthorized
 from shop.kit.clock import utcnow
 from shop.models.accounts import RefreshToken, Role, User
+from shop.observability import metrics
 
 # Old failure rows of other (email, IP) pairs are swept on about one failed login in this many:
 # often enough to keep the table small, rarely enough not to scan it on every attempt.
@@ -143,6 +144,7 @@ async def login(
         failures, now=now, max_failures=settings.login_max_failures, window=window
     )
     if refusal is not None:
+        metrics.count_rate_limited("login")
         raise TooManyLoginAttempts(
             (
                 f"too many failed sign-ins for this account from your address; "
@@ -163,6 +165,7 @@ async def login(
         await _record_failure(
             session, email=login_name, client_ip=client_ip, now=now, window=window
         )
+        metrics.count_login_failure()
         raise InvalidCredentials()
     if not user.is_active:
         raise AccountDisabled()
@@ -201,6 +204,20 @@ async def logout(session: AsyncSession, refresh_token: str) -> None:
     token = await repo.get_refresh_token_for_update(session, hash_refresh_token(refresh_token))
     if token is not None:
         await repo.revoke_family(session, token.family_id, now=utcnow())
+
+
+async def user_of_sign_in(session: AsyncSession, refresh_token: str) -> User | None:
+    """The active user a browser sign-in (a refresh token kept in a cookie) speaks for; None
+    when the token is unknown, revoked, rotated or expired, or the account is disabled. Reads
+    only: a browser sign-in is not rotated, it is revoked by `logout` or `revoke_sessions`."""
+    token = await repo.get_refresh_token(session, hash_refresh_token(refresh_token))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.rotated_at is not None:
+        return None
+    if token.expires_at <= now:
+        return None
+    user = await repo.get_user(session, token.user_id)
+    return user if user is not None and user.is_active else None
 
 
 async def _issue(

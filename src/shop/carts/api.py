@@ -17,6 +17,7 @@ from shop.carts.schemas import (
     CartItemUpdate,
     CartRead,
 )
+from shop.observability import metrics
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
 from shop.web.problems import problem_responses
 
@@ -117,6 +118,7 @@ async def add_item(
         variant_id=data.variant_id,
         quantity=data.quantity,
     )
+    metrics.count_funnel_step("add_to_cart")
     return CartRead.of(cart)
 
 

@@ -186,6 +186,12 @@ async def get_cart(
     return await _view(session, cart)
 
 
+async def get_customer_cart(session: AsyncSession, *, user_id: int) -> CartView | None:
+    """The customer's open cart, if they have one (pages find a signed-in shopper's cart)."""
+    cart = await repo.get_open_cart_of_user(session, user_id)
+    return None if cart is None else await _view(session, cart)
+
+
 async def delete_cart(
     session: AsyncSession, *, cart_id: int, claims: AccessClaims | None, cart_token: str | None
 ) -> None:

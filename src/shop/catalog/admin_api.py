@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import StaffClaims, require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
@@ -50,10 +52,19 @@ async def list_products(
 
 @router.post("/products", status_code=status.HTTP_201_CREATED, summary="Create a product")
 async def create_product(
-    _: CatalogWriter, data: ProductCreate, session: WriteSession, currency: StoreCurrency
+    _: CatalogWriter,
+    data: ProductCreate,
+    session: WriteSession,
+    currency: StoreCurrency,
+    audit: AuditorDep,
 ) -> ProductAdminRead:
-    product = await admin_service.create_product(session, data, currency=currency)
-    return ProductAdminRead.of(product, currency)
+    product = ProductAdminRead.of(
+        await admin_service.create_product(session, data, currency=currency), currency
+    )
+    await audit.record(
+        session, "product.create", entity_type="product", entity_id=product.id, after=product
+    )
+    return product
 
 
 @router.get("/products/{product_id}", summary="A product of any status, all variants")
@@ -71,9 +82,21 @@ async def update_product(
     data: ProductUpdate,
     session: WriteSession,
     currency: StoreCurrency,
+    audit: AuditorDep,
 ) -> ProductAdminRead:
-    product = await admin_service.update_product(session, product_id, data)
-    return ProductAdminRead.of(product, currency)
+    before = ProductAdminRead.of(await admin_service.get_product(session, product_id), currency)
+    product = ProductAdminRead.of(
+        await admin_service.update_product(session, product_id, data), currency
+    )
+    await audit.record(
+        session,
+        "product.update",
+        entity_type="product",
+        entity_id=product_id,
+        before=before,
+        after=product,
+    )
+    return product
 
 
 @router.delete(
@@ -82,8 +105,11 @@ async def update_product(
     response_class=Response,
     summary="Archive a product (idempotent)",
 )
-async def archive_product(_: CatalogWriter, product_id: int, session: WriteSession) -> Response:
+async def archive_product(
+    _: CatalogWriter, product_id: int, session: WriteSession, audit: AuditorDep
+) -> Response:
     await admin_service.archive_product(session, product_id)
+    await audit.record(session, "product.archive", entity_type="product", entity_id=product_id)
     return _no_content()
 
 
@@ -98,9 +124,15 @@ async def add_variant(
     data: VariantCreate,
     session: WriteSession,
     currency: StoreCurrency,
+    audit: AuditorDep,
 ) -> VariantAdminRead:
-    variant = await admin_service.add_variant(session, product_id, data, currency=currency)
-    return VariantAdminRead.of(variant, currency)
+    variant = VariantAdminRead.of(
+        await admin_service.add_variant(session, product_id, data, currency=currency), currency
+    )
+    await audit.record(
+        session, "variant.create", entity_type="variant", entity_id=variant.id, after=variant
+    )
+    return variant
 
 
 @router.patch("/products/{product_id}/variants/{variant_id}", summary="Change a variant")
@@ -111,11 +143,32 @@ async def update_variant(
     data: VariantUpdate,
     session: WriteSession,
     currency: StoreCurrency,
+    audit: AuditorDep,
 ) -> VariantAdminRead:
-    variant = await admin_service.update_variant(
-        session, product_id, variant_id, data, currency=currency
+    before = await _variant_read(session, product_id, variant_id, currency)
+    variant = VariantAdminRead.of(
+        await admin_service.update_variant(
+            session, product_id, variant_id, data, currency=currency
+        ),
+        currency,
     )
-    return VariantAdminRead.of(variant, currency)
+    await audit.record(
+        session,
+        "variant.update",
+        entity_type="variant",
+        entity_id=variant_id,
+        before=before,
+        after=variant,
+    )
+    return variant
+
+
+async def _variant_read(
+    session: AsyncSession, product_id: int, variant_id: int, currency: str
+) -> VariantAdminRead | None:
+    product = await admin_service.get_product(session, product_id)
+    found = [v for v in product.variants if v.id == variant_id]
+    return VariantAdminRead.of(found[0], currency) if found else None
 
 
 # --- categories ---------------------------------------------------------------------------
@@ -128,9 +181,13 @@ async def list_categories(_: StaffClaims, session: ReadSession) -> list[Category
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED, summary="Create a category")
 async def create_category(
-    _: CatalogWriter, data: CategoryCreate, session: WriteSession
+    _: CatalogWriter, data: CategoryCreate, session: WriteSession, audit: AuditorDep
 ) -> CategoryAdminRead:
-    return CategoryAdminRead.of(await admin_service.create_category(session, data))
+    category = CategoryAdminRead.of(await admin_service.create_category(session, data))
+    await audit.record(
+        session, "category.create", entity_type="category", entity_id=category.id, after=category
+    )
+    return category
 
 
 @router.get("/categories/{category_id}", summary="A category")
@@ -140,9 +197,23 @@ async def get_category(_: StaffClaims, category_id: int, session: ReadSession) -
 
 @router.patch("/categories/{category_id}", summary="Change or move a category")
 async def update_category(
-    _: CatalogWriter, category_id: int, data: CategoryUpdate, session: WriteSession
+    _: CatalogWriter,
+    category_id: int,
+    data: CategoryUpdate,
+    session: WriteSession,
+    audit: AuditorDep,
 ) -> CategoryAdminRead:
-    return CategoryAdminRead.of(await admin_service.update_category(session, category_id, data))
+    before = CategoryAdminRead.of(await admin_service.get_category(session, category_id))
+    category = CategoryAdminRead.of(await admin_service.update_category(session, category_id, data))
+    await audit.record(
+        session,
+        "category.update",
+        entity_type="category",
+        entity_id=category_id,
+        before=before,
+        after=category,
+    )
+    return category
 
 
 @router.delete(
@@ -151,8 +222,14 @@ async def update_category(
     response_class=Response,
     summary="Delete an empty leaf category",
 )
-async def delete_category(_: CatalogWriter, category_id: int, session: WriteSession) -> Response:
+async def delete_category(
+    _: CatalogWriter, category_id: int, session: WriteSession, audit: AuditorDep
+) -> Response:
+    before = CategoryAdminRead.of(await admin_service.get_category(session, category_id))
     await admin_service.delete_category(session, category_id)
+    await audit.record(
+        session, "category.delete", entity_type="category", entity_id=category_id, before=before
+    )
     return _no_content()
 
 
@@ -165,8 +242,14 @@ async def list_brands(_: StaffClaims, session: ReadSession) -> list[BrandRead]:
 
 
 @router.post("/brands", status_code=status.HTTP_201_CREATED, summary="Create a brand")
-async def create_brand(_: CatalogWriter, data: BrandCreate, session: WriteSession) -> BrandRead:
-    return BrandRead.of(await admin_service.create_brand(session, data))
+async def create_brand(
+    _: CatalogWriter, data: BrandCreate, session: WriteSession, audit: AuditorDep
+) -> BrandRead:
+    brand = BrandRead.of(await admin_service.create_brand(session, data))
+    await audit.record(
+        session, "brand.create", entity_type="brand", entity_id=brand.id, after=brand
+    )
+    return brand
 
 
 @router.get("/brands/{brand_id}", summary="A brand")
@@ -176,9 +259,14 @@ async def get_brand(_: StaffClaims, brand_id: int, session: ReadSession) -> Bran
 
 @router.patch("/brands/{brand_id}", summary="Change a brand")
 async def update_brand(
-    _: CatalogWriter, brand_id: int, data: BrandUpdate, session: WriteSession
+    _: CatalogWriter, brand_id: int, data: BrandUpdate, session: WriteSession, audit: AuditorDep
 ) -> BrandRead:
-    return BrandRead.of(await admin_service.update_brand(session, brand_id, data))
+    before = BrandRead.of(await admin_service.get_brand(session, brand_id))
+    brand = BrandRead.of(await admin_service.update_brand(session, brand_id, data))
+    await audit.record(
+        session, "brand.update", entity_type="brand", entity_id=brand_id, before=before, after=brand
+    )
+    return brand
 
 
 @router.delete(
@@ -187,6 +275,12 @@ async def update_brand(
     response_class=Response,
     summary="Delete a brand no product uses",
 )
-async def delete_brand(_: CatalogWriter, brand_id: int, session: WriteSession) -> Response:
+async def delete_brand(
+    _: CatalogWriter, brand_id: int, session: WriteSession, audit: AuditorDep
+) -> Response:
+    before = BrandRead.of(await admin_service.get_brand(session, brand_id))
     await admin_service.delete_brand(session, brand_id)
+    await audit.record(
+        session, "brand.delete", entity_type="brand", entity_id=brand_id, before=before
+    )
     return _no_content()

@@ -907,3 +907,43 @@ async def listing_page(
         )
         for row in result.all()
     ]
+
+
+# --- CSV transfer (shop.catalog.csv_transfer) -----------------------------------------------
+
+
+async def export_rows(
+    session: AsyncSession,
+) -> list[tuple[Product, Variant | None, str | None, str | None]]:
+    """Every product (any status) with each of its variants, and its category and brand slugs;
+    a product without variants appears once with None. Products by id, variants in order."""
+    stmt = (
+        select(Product, Variant, Category.slug, Brand.slug)
+        .outerjoin(Variant, Variant.product_id == Product.id)
+        .outerjoin(Category, Category.id == Product.category_id)
+        .outerjoin(Brand, Brand.id == Product.brand_id)
+        .order_by(Product.id, Variant.position, Variant.id)
+    )
+    return [(p, v, c, b) for p, v, c, b in (await session.execute(stmt)).all()]
+
+
+async def products_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
+    found: dict[str, Product] = {}
+    unique = sorted(set(slugs))
+    for start in range(0, len(unique), ID_CHUNK):
+        rows = await session.scalars(
+            select(Product).where(Product.slug.in_(unique[start : start + ID_CHUNK]))
+        )
+        found.update({row.slug: row for row in rows})
+    return found
+
+
+async def variants_by_sku(session: AsyncSession, skus: Sequence[str]) -> dict[str, Variant]:
+    found: dict[str, Variant] = {}
+    unique = sorted(set(skus))
+    for start in range(0, len(unique), ID_CHUNK):
+        rows = await session.scalars(
+            select(Variant).where(Variant.sku.in_(unique[start : start + ID_CHUNK]))
+        )
+        found.update({row.sku: row for row in rows})
+    return found

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.catalog import repository
+from shop.catalog import changes, repository
 from shop.catalog.errors import product_not_found
 from shop.catalog.listing import (
     FacetValue,
@@ -34,6 +34,7 @@ async def refresh_prices(session: AsyncSession, product_ids: Sequence[int] | Non
     await session.flush()
     if product_ids is not None and not product_ids:
         return
+    changes.mark_changed(session)  # raw SQL: the change detector cannot see it
     await repository.refresh_prices(session, product_ids)
 
 
@@ -43,6 +44,7 @@ async def reindex_search(session: AsyncSession, product_ids: Sequence[int] | Non
     await session.flush()
     if product_ids is not None and not product_ids:
         return
+    changes.mark_changed(session)  # raw SQL: the change detector cannot see it
     await repository.reindex_search(session, product_ids)
 
 

@@ -35,6 +35,7 @@ from shop.integrations.payments.base import (
 from shop.integrations.payments.registry import get_gateway
 from shop.kit.clock import utcnow
 from shop.models.payments import PaymentStatus
+from shop.observability import metrics
 from shop.orders import service as orders_service
 from shop.orders import workflows as orders_workflows
 from shop.orders.service import Actor
@@ -75,6 +76,7 @@ async def checkout(
     try:
         recovery = claim.recovery
         if recovery is None:
+            metrics.count_funnel_step("checkout_started")
             try:
                 async with database.transaction() as session:
                     placed = await checkout_service.place(
@@ -91,8 +93,11 @@ async def checkout(
             return await _pay(database, gateways, gateway, claim, placed.recovery, placed.request)
         return await _pay(database, gateways, gateway, claim, recovery)
     except PaymentOutcomeUnknown:
+        metrics.record_order_processing_error("payment_outcome_unknown")
         raise
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            metrics.record_order_processing_error("unexpected")
         # Unexpected (or the client went away): let the key be retried.
         async with database.transaction() as session:
             await checkout_service.abandon(session, claim)  # only if no order was placed
@@ -147,7 +152,8 @@ async def _pay(
         )
         known = settlement.payment_status is not PaymentStatus.PENDING
         if known and settlement.accepted:
-            status, body = 201, order_body(await orders_service.view(session, recovery.order_id))
+            view = await orders_service.view(session, recovery.order_id)
+            status, body = 201, order_body(view)
         elif known:
             error = PaymentDeclined(
                 failure_code=settlement.failure_code, order_number=settlement.number
@@ -160,6 +166,11 @@ async def _pay(
         async with database.transaction() as session:
             await checkout_service.release(session, claim)
         raise PaymentOutcomeUnknown(order_number=settlement.number, retry_after=RETRY_AFTER_SECONDS)
+    if recovery.payment_id is not None:
+        metrics.record_payment(provider=recovery.provider, outcome=settlement.payment_status)
+    if status == 201:
+        order = view.order
+        metrics.record_order_placed(total_minor=order.total_amount, currency=order.currency)
     if settlement.money_back:
         await orders_workflows.return_money(
             database, gateways, recovery.order_id, actor=Actor.system()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.config import Settings
 from shop.db.engine import create_engine, is_sqlite
+
+logger = logging.getLogger(__name__)
+
+# Called with the committed session's `info` after every successful write transaction, e.g. to
+# invalidate caches of what the transaction changed. A failing hook is logged, never raised: the
+# data is committed already.
+AfterCommitHook = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class Database:
@@ -31,12 +40,19 @@ class Database:
             self.replica = self.primary
         self._writer = async_sessionmaker(self.primary, expire_on_commit=False)
         self._reader = async_sessionmaker(self.replica, expire_on_commit=False)
+        self.after_commit_hooks: list[AfterCommitHook] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write unit of work: commits on success, rolls back on any exception."""
-        async with self._writer() as session, session.begin():
-            yield session
+        async with self._writer() as session:
+            async with session.begin():
+                yield session
+            for hook in self.after_commit_hooks:
+                try:
+                    await hook(session.info)
+                except Exception:
+                    logger.exception("after-commit hook %r failed", hook)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
@@ -57,10 +58,23 @@ def stock_read(variant: Variant) -> StockRead:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def adjust_stock(
-    variant_id: VariantId, data: AdjustmentCreate, session: WriteSession, actor: InventoryWriter
+    variant_id: VariantId,
+    data: AdjustmentCreate,
+    session: WriteSession,
+    actor: InventoryWriter,
+    audit: AuditorDep,
 ) -> AdjustmentRead:
     change = await inventory_service.adjust(
         session, variant_id, data.delta, reason=data.reason, actor_user_id=actor.user_id
+    )
+    after = change.variant.stock_quantity
+    await audit.record(
+        session,
+        "stock.adjust",
+        entity_type="variant",
+        entity_id=variant_id,
+        before={"on_hand": after - data.delta},
+        after={"on_hand": after, "delta": data.delta, "reason": data.reason},
     )
     return AdjustmentRead(
         stock=stock_read(change.variant), movement=MovementRead.model_validate(change.movement)

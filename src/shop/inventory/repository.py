@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.db.base import UTCDateTime
-from shop.models.catalog import Variant
+from shop.models.catalog import Product, ProductStatus, Variant
 from shop.models.inventory import InventoryMovement, MovementKind
 
 # Movements that move stock because of an order: what the order still holds is -(their sum).
@@ -171,3 +171,19 @@ async def list_movements(
         .limit(limit)
     )
     return list(rows.scalars()), int(total)
+
+
+async def count_low_stock(session: AsyncSession) -> int:
+    """Active, tracked variants of active products at or below their low-stock threshold."""
+    statement = (
+        select(func.count())
+        .select_from(Variant)
+        .join(Product, Product.id == Variant.product_id)
+        .where(
+            Variant.is_active,
+            Variant.track_inventory,
+            Variant.stock_quantity <= Variant.low_stock_threshold,
+            Product.status == ProductStatus.ACTIVE,
+        )
+    )
+    return int(await session.scalar(statement) or 0)

@@ -347,3 +347,8 @@ async def list_movements(session: AsyncSession, variant_id: int, page: PageReque
 
 def is_low(variant: Variant) -> bool:
     return variant.track_inventory and variant.stock_quantity <= variant.low_stock_threshold
+
+
+async def low_stock_count(session: AsyncSession) -> int:
+    """How many sellable variants are at or below their low-stock threshold (for the gauge)."""
+    return await repo.count_low_stock(session)

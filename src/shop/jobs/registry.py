@@ -27,6 +27,7 @@ TASK_MODULES: tuple[str, ...] = (
     "shop.mail.tasks",
     "shop.carts.tasks",
     "shop.checkout.tasks",
+    "shop.inventory.tasks",
 )
 
 

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
 from shop.config import Settings
@@ -27,6 +27,7 @@ from shop.jobs import service
 from shop.jobs.registry import JobContext, PermanentJobError, Registry, load_all, registry
 from shop.jobs.repository import ClaimedJob
 from shop.kit.clock import utcnow
+from shop.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Worker:
             async with asyncio.timeout(self.handler_timeout):
                 await handler(self.context, job.payload)
         except Exception as exc:
+            metrics.observe_job(job.topic, seconds=time.monotonic() - started, failed=True)
             error = service.describe_error(exc)
             async with self.database.transaction() as session:
                 retry_at = await service.record_failure(
@@ -121,6 +123,7 @@ class Worker:
                 "no more retries" if retry_at is None else f"retry at {retry_at.isoformat()}",
             )
             return
+        metrics.observe_job(job.topic, seconds=time.monotonic() - started, failed=False)
         async with self.database.transaction() as session:
             await service.complete(session, job, now=self.clock())
         log.info(
@@ -174,6 +177,7 @@ async def run_worker(database: Database, settings: Settings, stop: asyncio.Event
 def _start(database: Database, settings: Settings) -> Worker:
     # Built before any task starts, so that a bad setting (SHOP_SMTP_URL) fails the start-up.
     worker = Worker(database, settings, registry=load_all())
+    metrics.initialize_job_series(worker.registry.handlers)
     log.info(
         "worker started: %d topics, %d periodic tasks",
         len(worker.registry.handlers),
@@ -203,8 +207,13 @@ async def in_process_worker(database: Database, settings: Settings) -> AsyncIter
         log.info("worker stopped")
 
 
-def run_worker_process(settings: Settings) -> None:
-    """Blocking: the `shop worker` command. SIGTERM or SIGINT stops it after the current batch."""
+DatabaseExtension = Callable[[Database, Settings], contextlib.AbstractAsyncContextManager[object]]
+
+
+def run_worker_process(settings: Settings, extensions: Sequence[DatabaseExtension] = ()) -> None:
+    """Blocking: the `shop worker` command. SIGTERM or SIGINT stops it after the current batch.
+    `extensions` wrap the worker's database (e.g. to announce catalog changes to the web
+    processes)."""
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -213,7 +222,10 @@ def run_worker_process(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
         database = Database(settings)
         try:
-            await run_worker(database, settings, stop)
+            async with contextlib.AsyncExitStack() as stack:
+                for extension in extensions:
+                    await stack.enter_async_context(extension(database, settings))
+                await run_worker(database, settings, stop)
         finally:
             await database.dispose()
 

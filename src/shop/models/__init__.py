@@ -1,6 +1,7 @@
 """Every ORM table, imported here so that `Base.metadata` is complete."""
 
 from shop.models.accounts import LoginFailure, RefreshToken, Role, User
+from shop.models.audit import AuditEntry
 from shop.models.carts import Cart, CartLine
 from shop.models.catalog import (
     AttributeType,
@@ -12,6 +13,12 @@ from shop.models.catalog import (
     ProductStatus,
     Variant,
 )
+from shop.models.customers import (
+    AccountDeletion,
+    Address,
+    PasswordResetRequest,
+    PasswordResetToken,
+)
 from shop.models.engagement import Review, ReviewStatus, WishlistItem
 from shop.models.inventory import InventoryMovement, MovementKind
 from shop.models.jobs import IdempotencyRecord, OutboxJob
@@ -20,7 +27,10 @@ from shop.models.payments import Payment, PaymentEvent, PaymentStatus, Refund
 from shop.models.pricing import Coupon, CouponKind, CouponRedemption, ShippingMethod, TaxRate
 
 __all__ = [
+    "AccountDeletion",
+    "Address",
     "AttributeType",
+    "AuditEntry",
     "Brand",
     "Cart",
     "CartLine",
@@ -38,6 +48,8 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "OutboxJob",
+    "PasswordResetRequest",
+    "PasswordResetToken",
     "Payment",
     "PaymentEvent",
     "PaymentStatus",

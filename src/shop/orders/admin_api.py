@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
@@ -117,7 +118,10 @@ async def transition_order(
     actor: OrdersWriter,
     database: DatabaseDep,
     gateways: GatewaysDep,
+    audit: AuditorDep,
 ) -> AdminOrderRead:
+    async with database.read() as session:
+        before = (await orders_service.get_order(session, number)).status
     if data.to is OrderStatus.CANCELLED:
         await workflows.cancel_order(
             database, gateways, number, user_id=actor.user_id, staff=True, reason=data.reason
@@ -128,7 +132,16 @@ async def transition_order(
             staff = await orders_service.staff_actor(session, actor.user_id)
             await orders_service.transition(session, order, data.to, actor=staff)
     async with database.transaction() as session:
-        return await _admin_read(session, number)
+        read = await _admin_read(session, number)
+        await audit.record(
+            session,
+            "order.transition",
+            entity_type="order",
+            entity_id=read.number,
+            before={"status": before},
+            after={"status": read.status, "reason": data.reason},
+        )
+        return read
 
 
 @router.post(
@@ -143,12 +156,25 @@ async def transition_order(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def fulfil_order(
-    number: Number, data: FulfillmentCreate, session: WriteSession, actor: OrdersWriter
+    number: Number,
+    data: FulfillmentCreate,
+    session: WriteSession,
+    actor: OrdersWriter,
+    audit: AuditorDep,
 ) -> AdminOrderRead:
     order = await orders_service.lock_by_number(session, number)
     staff = await orders_service.staff_actor(session, actor.user_id)
+    before = order.status
     await orders_service.fulfil(
         session, order, carrier=data.carrier, tracking_number=data.tracking_number, actor=staff
+    )
+    await audit.record(
+        session,
+        "order.fulfil",
+        entity_type="order",
+        entity_id=order.number,
+        before={"status": before},
+        after={"status": order.status, **data.model_dump()},
     )
     return await _admin_read(session, number)
 
@@ -173,6 +199,7 @@ async def refund_order(
     actor: OrdersWriter,
     database: DatabaseDep,
     gateways: GatewaysDep,
+    audit: AuditorDep,
 ) -> RefundRead:
     restock: dict[int, int] = {}
     for line in data.restock:
@@ -187,6 +214,14 @@ async def refund_order(
         restock=restock,
         staff_user_id=actor.user_id,
     )
+    async with database.transaction() as session:
+        await audit.record(
+            session,
+            "order.refund",
+            entity_type="order",
+            entity_id=number.strip().upper(),
+            after={"refund_id": refund.id, "status": refund.status, **data.model_dump()},
+        )
     if refund.status == "failed":
         raise RefundFailed(
             f"the payment provider refused refund {refund.id}; nothing was refunded",

@@ -108,6 +108,14 @@ def authorization_key(payment: Payment) -> str:
     return f"shopwright-payment-{payment.id}-{_micros(payment.created_at)}"
 
 
+async def attach_reference(session: AsyncSession, payment_id: int, reference: str) -> Payment:
+    """Remember the provider's id of a payment created before its outcome is known (one the
+    browser confirms). The first reference stays: the provider's idempotency key makes every
+    creation of this payment answer the same id."""
+    await repo.set_reference_if_missing(session, payment_id, reference)
+    return await get_payment(session, payment_id)
+
+
 async def get_payment(session: AsyncSession, payment_id: int) -> Payment:
     payment = await repo.get_payment(session, payment_id)
     if payment is None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import StaffClaims, require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
@@ -81,10 +82,18 @@ async def list_coupons(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_coupon(
-    data: CouponCreate, session: WriteSession, settings: SettingsDep, _: CouponManager
+    data: CouponCreate,
+    session: WriteSession,
+    settings: SettingsDep,
+    _: CouponManager,
+    audit: AuditorDep,
 ) -> CouponRead:
     coupon = await service.create_coupon(session, data, currency=settings.currency)
-    return CouponRead.of(coupon, settings.currency)
+    read = CouponRead.of(coupon, settings.currency)
+    await audit.record(
+        session, "coupon.create", entity_type="coupon", entity_id=read.id, after=read
+    )
+    return read
 
 
 @router.get(
@@ -117,9 +126,20 @@ async def update_coupon(
     session: WriteSession,
     settings: SettingsDep,
     _: CouponManager,
+    audit: AuditorDep,
 ) -> CouponRead:
+    before = CouponRead.of(await service.get_coupon(session, coupon_id), settings.currency)
     coupon = await service.update_coupon(session, coupon_id, data, currency=settings.currency)
-    return CouponRead.of(coupon, settings.currency)
+    read = CouponRead.of(coupon, settings.currency)
+    await audit.record(
+        session,
+        "coupon.update",
+        entity_type="coupon",
+        entity_id=coupon_id,
+        before=before,
+        after=read,
+    )
+    return read
 
 
 @router.delete(
@@ -137,8 +157,18 @@ async def delete_coupon(
     session: WriteSession,
     settings: SettingsDep,
     _: CouponManager,
+    audit: AuditorDep,
 ) -> CouponRead | Response:
+    before = CouponRead.of(await service.get_coupon(session, coupon_id), settings.currency)
     coupon = await service.delete_coupon(session, coupon_id)
+    await audit.record(
+        session,
+        "coupon.delete" if coupon is None else "coupon.deactivate",
+        entity_type="coupon",
+        entity_id=coupon_id,
+        before=before,
+        after=None if coupon is None else CouponRead.of(coupon, settings.currency),
+    )
     if coupon is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return CouponRead.of(coupon, settings.currency)
@@ -173,10 +203,22 @@ async def list_shipping_methods(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_shipping_method(
-    data: ShippingMethodCreate, session: WriteSession, settings: SettingsDep, _: SettingsWriter
+    data: ShippingMethodCreate,
+    session: WriteSession,
+    settings: SettingsDep,
+    _: SettingsWriter,
+    audit: AuditorDep,
 ) -> ShippingMethodRead:
     method = await service.create_shipping_method(session, data, currency=settings.currency)
-    return ShippingMethodRead.of(method, settings.currency)
+    read = ShippingMethodRead.of(method, settings.currency)
+    await audit.record(
+        session,
+        "shipping_method.create",
+        entity_type="shipping_method",
+        entity_id=read.id,
+        after=read,
+    )
+    return read
 
 
 @router.get(
@@ -209,11 +251,24 @@ async def update_shipping_method(
     session: WriteSession,
     settings: SettingsDep,
     _: SettingsWriter,
+    audit: AuditorDep,
 ) -> ShippingMethodRead:
+    before = ShippingMethodRead.of(
+        await service.get_shipping_method(session, method_id), settings.currency
+    )
     method = await service.update_shipping_method(
         session, method_id, data, currency=settings.currency
     )
-    return ShippingMethodRead.of(method, settings.currency)
+    read = ShippingMethodRead.of(method, settings.currency)
+    await audit.record(
+        session,
+        "shipping_method.update",
+        entity_type="shipping_method",
+        entity_id=method_id,
+        before=before,
+        after=read,
+    )
+    return read
 
 
 @router.delete(
@@ -227,9 +282,23 @@ async def update_shipping_method(
     responses={**_DEACTIVATED, **problem_responses(401, 403, 404, 422)},
 )
 async def delete_shipping_method(
-    method_id: MethodId, session: WriteSession, settings: SettingsDep, _: SettingsWriter
+    method_id: MethodId,
+    session: WriteSession,
+    settings: SettingsDep,
+    _: SettingsWriter,
+    audit: AuditorDep,
 ) -> ShippingMethodRead | Response:
+    before = ShippingMethodRead.of(
+        await service.get_shipping_method(session, method_id), settings.currency
+    )
     method = await service.delete_shipping_method(session, method_id)
+    await audit.record(
+        session,
+        "shipping_method.delete" if method is None else "shipping_method.deactivate",
+        entity_type="shipping_method",
+        entity_id=method_id,
+        before=before,
+    )
     if method is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return ShippingMethodRead.of(method, settings.currency)
@@ -261,9 +330,13 @@ async def list_tax_rates(session: ReadSession, _: StaffClaims) -> list[TaxRateRe
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_tax_rate(
-    data: TaxRateCreate, session: WriteSession, _: SettingsWriter
+    data: TaxRateCreate, session: WriteSession, _: SettingsWriter, audit: AuditorDep
 ) -> TaxRateRead:
-    return TaxRateRead.model_validate(await service.create_tax_rate(session, data))
+    read = TaxRateRead.model_validate(await service.create_tax_rate(session, data))
+    await audit.record(
+        session, "tax_rate.create", entity_type="tax_rate", entity_id=read.id, after=read
+    )
+    return read
 
 
 @router.get(
@@ -288,9 +361,23 @@ async def get_tax_rate(rate_id: RateId, session: ReadSession, _: StaffClaims) ->
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_tax_rate(
-    rate_id: RateId, data: TaxRateUpdate, session: WriteSession, _: SettingsWriter
+    rate_id: RateId,
+    data: TaxRateUpdate,
+    session: WriteSession,
+    _: SettingsWriter,
+    audit: AuditorDep,
 ) -> TaxRateRead:
-    return TaxRateRead.model_validate(await service.update_tax_rate(session, rate_id, data))
+    before = TaxRateRead.model_validate(await service.get_tax_rate(session, rate_id))
+    read = TaxRateRead.model_validate(await service.update_tax_rate(session, rate_id, data))
+    await audit.record(
+        session,
+        "tax_rate.update",
+        entity_type="tax_rate",
+        entity_id=rate_id,
+        before=before,
+        after=read,
+    )
+    return read
 
 
 @router.delete(
@@ -303,5 +390,11 @@ async def update_tax_rate(
     ),
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def delete_tax_rate(rate_id: RateId, session: WriteSession, _: SettingsWriter) -> None:
+async def delete_tax_rate(
+    rate_id: RateId, session: WriteSession, _: SettingsWriter, audit: AuditorDep
+) -> None:
+    before = TaxRateRead.model_validate(await service.get_tax_rate(session, rate_id))
     await service.delete_tax_rate(session, rate_id)
+    await audit.record(
+        session, "tax_rate.delete", entity_type="tax_rate", entity_id=rate_id, before=before
+    )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import require
 from shop.auth.permissions import Permission
 from shop.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
@@ -54,9 +55,13 @@ async def list_reviews(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def moderate_review(
-    review_id: ReviewId, data: ReviewModeration, session: WriteSession
+    review_id: ReviewId, data: ReviewModeration, session: WriteSession, audit: AuditorDep
 ) -> AdminReviewRead:
     row = await reviews_service.moderate(
         session, review_id=review_id, status=ReviewStatus(data.status)
     )
-    return AdminReviewRead.of(row)
+    read = AdminReviewRead.of(row)
+    await audit.record(
+        session, "review.moderate", entity_type="review", entity_id=review_id, after=read
+    )
+    return read

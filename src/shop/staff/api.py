@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.audit.dependencies import AuditorDep
 from shop.auth.dependencies import require
 from shop.auth.permissions import Permission
 from shop.auth.tokens import AccessClaims
@@ -47,7 +49,7 @@ async def list_staff(session: ReadSession, actor: StaffReader) -> list[StaffRead
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_staff(
-    data: StaffCreate, session: WriteSession, actor: StaffWriter
+    data: StaffCreate, session: WriteSession, actor: StaffWriter, audit: AuditorDep
 ) -> StaffCreatedRead:
     user, generated = await staff_service.create_staff(
         session,
@@ -58,9 +60,9 @@ async def create_staff(
         first_name=data.first_name,
         last_name=data.last_name,
     )
-    return StaffCreatedRead(
-        **StaffRead.model_validate(user).model_dump(), initial_password=generated
-    )
+    read = StaffRead.model_validate(user)
+    await audit.record(session, "staff.create", entity_type="user", entity_id=user.id, after=read)
+    return StaffCreatedRead(**read.model_dump(), initial_password=generated)
 
 
 @router.patch(
@@ -74,7 +76,24 @@ async def create_staff(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def update_staff(
-    staff_id: StaffId, data: StaffUpdate, session: WriteSession, actor: StaffWriter
+    staff_id: StaffId,
+    data: StaffUpdate,
+    session: WriteSession,
+    actor: StaffWriter,
+    audit: AuditorDep,
 ) -> StaffRead:
-    user = await staff_service.update_staff(session, actor, staff_id, data)
-    return StaffRead.model_validate(user)
+    before = await _staff_read(session, actor, staff_id)
+    read = StaffRead.model_validate(
+        await staff_service.update_staff(session, actor, staff_id, data)
+    )
+    await audit.record(
+        session, "staff.update", entity_type="user", entity_id=staff_id, before=before, after=read
+    )
+    return read
+
+
+async def _staff_read(
+    session: AsyncSession, actor: AccessClaims, staff_id: int
+) -> StaffRead | None:
+    users = await staff_service.list_staff(session, actor)
+    return next((StaffRead.model_validate(u) for u in users if u.id == staff_id), None)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from shop.config import Settings
+from shop.storefront import cart_pages, catalog_pages, checkout_pages, stripe_checkout
+from shop.storefront.account.router import router as account_router
+from shop.storefront.chrome import storefront_chrome
+from shop.web.pages.chrome import set_chrome_provider
+from shop.web.pages.install import install_pages
+from shop.web.pages.rendering import add_template_directory
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def install_storefront(app: FastAPI, settings: Settings) -> None:
-    app.add_api_route("/", _home, include_in_schema=False, response_class=HTMLResponse)
-
-
-async def _home() -> str:
-    # Replaced by the storefront pages; until then it points people at the API.
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Shopwright</title></head>"
-        "<body><main><h1>Shopwright</h1><p>The shop is running.</p><ul>"
-        '<li><a href="/api/docs">API documentation</a></li>'
-        '<li><a href="/api/v1/products">Products (JSON)</a></li>'
-        '<li><a href="/api/v1/categories">Categories (JSON)</a></li>'
-        "</ul></main></body></html>"
-    )
+    install_pages(app)
+    add_template_directory(TEMPLATES_DIR)
+    set_chrome_provider(app, storefront_chrome)
+    app.include_router(catalog_pages.router)
+    app.include_router(account_router)
+    app.include_router(cart_pages.router)
+    app.include_router(checkout_pages.router)
+    app.include_router(stripe_checkout.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,10 +34,34 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     # The request boundary commits (or rolls back on error) before the response is sent.
     async with get_database(request).transaction() as session:
-        yield session
+        setattr(request.state, _REQUEST_SESSION, session)
+        try:
+            yield session
+        finally:
+            setattr(request.state, _REQUEST_SESSION, None)
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).read() as session:
+        setattr(request.state, _REQUEST_SESSION, session)
+        try:
+            yield session
+        finally:
+            setattr(request.state, _REQUEST_SESSION, None)
+
+
+_REQUEST_SESSION = "db_session"
+
+
+@asynccontextmanager
+async def reading_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For reads beside a route (the page header, the signed-in user): the route's own session
+    when it has one, else a short read session. A second connection per request would let a
+    burst of requests each hold one and wait for another, until the pool is exhausted."""
+    current: AsyncSession | None = getattr(request.state, _REQUEST_SESSION, None)
+    if current is not None:
+        yield current
+        return
     async with get_database(request).read() as session:
         yield session
 

@@ -32,6 +32,7 @@ from shop.integrations.payments.base import (
     metadata_id,
 )
 from shop.integrations.payments.signatures import DEFAULT_TOLERANCE_SECONDS, verify_signature
+from shop.observability import metrics
 
 PROVIDER = "sandbox"
 # Any non-empty key is accepted by the sandbox; a real provider would issue one.
@@ -127,6 +128,16 @@ class SandboxGateway:
         return await self._call("POST", f"/v1/payments/{reference}/webhooks", {"type": type}, None)
 
     async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, idempotency_key: str | None
+    ) -> dict[str, Any]:
+        try:
+            return await self._exchange(method, path, body, idempotency_key)
+        except (GatewayUnavailable, GatewayRejected) as exc:
+            kind = "unavailable" if isinstance(exc, GatewayUnavailable) else "rejected"
+            metrics.record_gateway_error(provider=PROVIDER, kind=kind)
+            raise
+
+    async def _exchange(
         self, method: str, path: str, body: dict[str, Any] | None, idempotency_key: str | None
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._api_key}"}

@@ -4,6 +4,10 @@ methods, over the app's shared httpx client), and Stripe-signed webhooks.
 authorize = PaymentIntent create with confirm=true and the token as payment_method (automatic
 capture; `requires_capture` with capture=False); void = cancel; refund = refunds.create. The base
 address comes from SHOP_STRIPE_API_BASE, which is how the tests point it at a local fake.
+
+For the Payment Element (the browser confirms, 3-D Secure included) `create_client_payment`
+creates an unconfirmed PaymentIntent and `retrieve_client_payment` reads its outcome (see
+`client_confirmation`).
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from shop.integrations.payments.base import (
     header_value,
     metadata_id,
 )
+from shop.integrations.payments.client_confirmation import ClientPayment, ClientPaymentState
 from shop.integrations.payments.signatures import (
     DEFAULT_TOLERANCE_SECONDS,
     check_tolerance,
     parse_signature_header,
 )
+from shop.observability import metrics
 
 PROVIDER = "stripe"
 # The library logs request and response bodies (payment method tokens, client secrets) at DEBUG.
@@ -190,6 +196,83 @@ class StripeGateway:
             failure_code=getattr(refund, "failure_reason", None),
         )
 
+    async def create_client_payment(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: Mapping[str, str],
+    ) -> ClientPayment:
+        try:
+            intent = await self._client.v1.payment_intents.create_async(
+                {
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    # The Payment Element offers what the account enables; redirect-based
+                    # methods come back through the return URL like 3-D Secure does.
+                    "automatic_payment_methods": {"enabled": True},
+                    "metadata": dict(metadata),
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise _translate(exc) from exc
+        return _client_payment(intent)
+
+    async def retrieve_client_payment(self, reference: str) -> ClientPayment:
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(reference)
+        except stripe.StripeError as exc:
+            raise _translate(exc) from exc
+        return _client_payment(intent)
+
+
+_CLIENT_STATES = {
+    "requires_payment_method": ClientPaymentState.AWAITING_PAYMENT_METHOD,
+    "requires_confirmation": ClientPaymentState.AWAITING_PAYMENT_METHOD,
+    "requires_action": ClientPaymentState.REQUIRES_ACTION,
+    "processing": ClientPaymentState.PROCESSING,
+    "requires_capture": ClientPaymentState.AUTHORIZED,
+    "succeeded": ClientPaymentState.SUCCEEDED,
+    "canceled": ClientPaymentState.CANCELED,
+}
+
+
+def _client_payment(intent: stripe.PaymentIntent) -> ClientPayment:
+    state = _CLIENT_STATES.get(intent.status, ClientPaymentState.AWAITING_PAYMENT_METHOD)
+    error = intent.last_payment_error
+    if state is ClientPaymentState.AWAITING_PAYMENT_METHOD and error is not None:
+        # Stripe puts a declined or unauthenticated attempt back to requires_payment_method.
+        state = ClientPaymentState.FAILED
+    result: GatewayResult | None = None
+    if state is ClientPaymentState.FAILED:
+        # A failed authentication has a code but no decline_code (Stripe omits the key).
+        code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+        message = getattr(error, "message", None) or ""
+        result = GatewayResult(
+            GatewayStatus.DECLINED,
+            intent.id,
+            failure_code=code or "payment_failed",
+            message=message,
+        )
+    elif state in (
+        ClientPaymentState.SUCCEEDED,
+        ClientPaymentState.AUTHORIZED,
+        ClientPaymentState.CANCELED,
+    ):
+        result = _intent_result(intent)
+    metadata = intent.metadata.to_dict() if intent.metadata is not None else {}
+    return ClientPayment(
+        reference=intent.id,
+        client_secret=intent.client_secret or "",
+        state=state,
+        amount=intent.amount,
+        currency=intent.currency.upper(),
+        metadata={str(k): str(v) for k, v in metadata.items()},
+        result=result,
+    )
+
 
 def _intent_result(intent: stripe.PaymentIntent) -> GatewayResult:
     status = _INTENT_STATUSES.get(intent.status)
@@ -230,6 +313,13 @@ def _declined(exc: stripe.CardError) -> GatewayResult:
 
 
 def _translate(exc: stripe.StripeError) -> GatewayUnavailable | GatewayRejected:
+    error = _classify(exc)
+    kind = "unavailable" if isinstance(error, GatewayUnavailable) else "rejected"
+    metrics.record_gateway_error(provider=PROVIDER, kind=kind)
+    return error
+
+
+def _classify(exc: stripe.StripeError) -> GatewayUnavailable | GatewayRejected:
     if (
         isinstance(
             exc,

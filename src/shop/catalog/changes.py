@@ -1,0 +1,57 @@
+"""Notices when a transaction changes what the public catalog shows, so that caches of catalog
+reads can be dropped once it commits (see shop.catalog.read_cache).
+
+Every ORM flush and every INSERT/UPDATE/DELETE statement run through a session is inspected; a
+write to one of CATALOG_TABLES sets a flag in `session.info`, which `Database.transaction()`
+hands to its after-commit hooks. Raw SQL (`text()`) cannot be inspected: code that rewrites
+catalog tables that way calls `mark_changed` itself."""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+# What the public catalog endpoints read: products and everything shown with them, the search
+# index and the stock that decides `in_stock`.
+CATALOG_TABLES = frozenset(
+    {
+        "categories",
+        "brands",
+        "products",
+        "product_images",
+        "product_attributes",
+        "variants",
+        "product_search",
+    }
+)
+CHANGED = "catalog_changed"
+
+
+def mark_changed(session: Session | Any) -> None:
+    """Flag the session's transaction as changing the catalog (accepts an AsyncSession too)."""
+    session.info[CHANGED] = True
+
+
+def was_changed(info: dict[str, Any]) -> bool:
+    return bool(info.get(CHANGED))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    # new/dirty/deleted still hold the pre-flush state here.
+    for instance in chain(session.new, session.dirty, session.deleted):
+        if getattr(instance, "__tablename__", None) in CATALOG_TABLES:
+            session.info[CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in CATALOG_TABLES:
+        state.session.info[CHANGED] = True

@@ -1,0 +1,1 @@
+"""The MCP tools, by group: shop, browser, tests, api, data."""
