@@ -6,6 +6,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 UV_RUN := uv run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
+HUB_PORT ?= 8001
 
 .PHONY: help setup run migrate seed test test-fast lint format bench clean
 
@@ -15,11 +16,14 @@ help: ## Show the targets
 setup: ## Create the Python environment (uv, Python 3.11, locked dependencies)
 	@scripts/bootstrap.sh python
 
-run: setup ## Migrate, seed demo data if empty, serve on http://127.0.0.1:8000 (SQLite)
+run: setup ## Migrate, seed demo data if empty, serve on http://127.0.0.1:8000 (SQLite) and the testing hub on :8001
 	@$(UV_RUN) shop migrate
 	@$(UV_RUN) shop seed --demo --if-empty
-	@echo "Shop: http://$(HOST):$(PORT)   API docs: http://$(HOST):$(PORT)/api/docs"
-	@$(UV_RUN) shop run --host $(HOST) --port $(PORT)
+	@echo "Shop: http://$(HOST):$(PORT)   API docs: http://$(HOST):$(PORT)/api/docs   Testing hub: http://$(HOST):$(HUB_PORT)"
+	@# The hub runs beside the shop: Ctrl-C, or the shop stopping, stops both.
+	@TESTHUB_BASE_URL=http://$(HOST):$(PORT) $(UV_RUN) testhub serve --host $(HOST) --port $(HUB_PORT) & hub=$$!; \
+	trap 'kill $$hub 2>/dev/null; wait $$hub 2>/dev/null' EXIT; \
+	$(UV_RUN) shop run --host $(HOST) --port $(PORT)
 
 migrate: setup ## Apply database migrations
 	@$(UV_RUN) shop migrate

@@ -69,6 +69,11 @@ class ShopApi:
         if admin:
             headers["Authorization"] = f"Bearer {self._admin_token()}"
         response = self._http.request(method, path, headers=headers, **kwargs)
+        if admin and response.status_code == 401:
+            # The token is kept for the whole run and may have expired: sign in once more.
+            self._token = None
+            headers["Authorization"] = f"Bearer {self._admin_token()}"
+            response = self._http.request(method, path, headers=headers, **kwargs)
         if response.status_code >= 400:
             raise ShopApiError(f"{method} {path} -> {response.status_code}: {response.text[:300]}")
         return response.json() if response.content else None

@@ -26,6 +26,8 @@ from shop.errors import InvalidInput, NotFound, ShopError
 from shop.integrations.payments.base import (
     METADATA_PAYMENT_ID,
     GatewayRejected,
+    GatewayResult,
+    GatewayStatus,
     GatewayUnavailable,
     PaymentGateway,
 )
@@ -249,20 +251,70 @@ async def _settle(
     if settlement.money_back:  # captured for an order cancelled meanwhile
         await orders_workflows.return_money(database, gateways, order_id, actor=Actor.system())
     elif client.state is ClientPaymentState.FAILED:
-        await _cancel_at_provider(gateways, payment, client.reference)
+        await _cancel_at_provider(gateways, payment, client.reference, why="failed")
     return PaymentStep(view, settlement=settlement, state=client.state)
 
 
-async def _cancel_at_provider(gateways: Gateways, payment: Payment, reference: str) -> None:
+def _void_key(payment: Payment, why: str) -> str:
+    # One key per reason: a refusal stored under one (Stripe may keep it) must not answer the
+    # other.
+    return f"{payments_service.authorization_key(payment)}-void-{why}"
+
+
+async def _cancel_at_provider(
+    gateways: Gateways, payment: Payment, reference: str, *, why: str
+) -> None:
     """The order is cancelled: the page that holds the client secret must not be able to pay
     it later. Best effort: if it does anyway, the capture webhook leads to a refund."""
     gateway = gateways.get(payment.provider)
     if gateway is None:
         return
     try:
-        await gateway.void(
-            reference=reference,
-            idempotency_key=f"{payments_service.authorization_key(payment)}-void",
-        )
+        await gateway.void(reference=reference, idempotency_key=_void_key(payment, why))
     except (GatewayUnavailable, GatewayRejected):
         pass
+
+
+async def give_up_payment(
+    database: Database, gateways: Gateways, order_id: int, *, user_id: int | None
+) -> PaymentStep:
+    """The shopper leaves the pay page to change the cart or the address: the order is
+    cancelled (stock and coupon back, the cart as it was) and the provider's payment cancelled
+    first, so that the client secret on the page can no longer pay it. If the provider says it
+    was paid meanwhile (or is processing), that is recorded instead and nothing is cancelled."""
+    async with database.transaction() as session:
+        view = await orders_service.view(session, order_id)
+    payment = view.payment
+    if (
+        payment is None
+        or payment.status != PaymentStatus.PENDING
+        or view.order.status != OrderStatus.PENDING
+    ):
+        return PaymentStep(view)
+    gateway = client_gateway(gateways, payment.provider)
+    if payment.provider_reference is not None:
+        try:
+            await gateway.void(
+                reference=payment.provider_reference,
+                idempotency_key=_void_key(payment, "abandoned"),
+            )
+        except GatewayRejected:
+            # Not cancellable any more: it succeeded or is processing. Follow the provider.
+            client = await gateway.retrieve_client_payment(payment.provider_reference)
+            if client.result is None:
+                return PaymentStep(view, state=client.state)
+            return await _settle(database, gateways, view, payment, client)
+    voided = GatewayResult(GatewayStatus.VOIDED, payment.provider_reference)
+    async with database.transaction() as session:
+        await payments_service.record_authorization(session, payment.id, voided)
+        order = await orders_service.lock(session, order_id)
+        if order.status == OrderStatus.PENDING:
+            await orders_service.cancel(
+                session,
+                order,
+                actor=Actor.customer(user_id),
+                reason="the customer left the payment page to change the order",
+                by_customer=True,
+            )
+        view = await orders_service.view(session, order_id)
+    return PaymentStep(view)

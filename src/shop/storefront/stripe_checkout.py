@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from shop.auth.browser_session import OptionalShopper, Shopper
 from shop.checkout import client_payments
 from shop.checkout.client_payments import PaymentStep
+from shop.db.session import Database
+from shop.errors import NotFound
 from shop.integrations.payments.base import GatewayUnavailable
 from shop.integrations.payments.client_confirmation import ClientPaymentState
 from shop.models.orders import Order, OrderStatus
@@ -26,9 +28,15 @@ from shop.models.payments import PaymentStatus
 from shop.orders.dependencies import GatewaysDep
 from shop.storefront.checkout_form import ADDRESS_PARTS, CheckoutValues
 from shop.storefront.checkout_pages import cart_or_redirect, render_checkout, visible_order
-from shop.storefront.stripe_payment import STRIPE_CSP, STRIPE_PAY_PATH, STRIPE_RETURN_PATH
+from shop.storefront.stripe_payment import (
+    STRIPE_CANCEL_PATH,
+    STRIPE_CSP,
+    STRIPE_PAY_PATH,
+    STRIPE_RETURN_PATH,
+)
 from shop.web.dependencies import DatabaseDep
 from shop.web.pages.chrome import PageChrome, chrome_for
+from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.errors import error_page
 from shop.web.pages.flash import flash
 from shop.web.pages.rendering import render
@@ -62,7 +70,7 @@ def _return_url(request: Request, number: str) -> str:
 
 
 async def _order_for_visitor(
-    request: Request, database: DatabaseDep, number: str, shopper: Shopper | None
+    request: Request, database: Database, number: str, shopper: Shopper | None
 ) -> int:
     """The order's id if this browser may see it (its customer, or the guest who placed it);
     404 otherwise. Read on the primary: the order was placed a moment ago."""
@@ -79,9 +87,11 @@ async def pay_page(
     shopper: OptionalShopper,
 ) -> Response:
     chrome = await chrome_for(request)
+    if "stripe" not in gateways:
+        raise NotFound("This shop does not take payments with Stripe.")
     publishable_key: str | None = request.app.state.settings.stripe_publishable_key
-    if "stripe" not in gateways or not publishable_key:
-        log.error("the pay page needs the stripe provider and SHOP_STRIPE_PUBLISHABLE_KEY")
+    if not publishable_key:
+        log.error("the Stripe pay page needs SHOP_STRIPE_PUBLISHABLE_KEY")
         return await error_page(request, 503, STRIPE_NOT_CONFIGURED, chrome=chrome)
     order_id = await _order_for_visitor(request, database, number, shopper)
     try:
@@ -99,12 +109,37 @@ async def pay_page(
             "client_secret": step.client.client_secret,
             "publishable_key": publishable_key,
             "return_url": _return_url(request, order.number),
+            "cancel_url": f"{STRIPE_CANCEL_PATH}/{order.number}",
             "retrying": step.state is ClientPaymentState.REQUIRES_ACTION,
         },
         # The client secret confirms this payment: kept by no cache, not even the browser's.
         headers={"Content-Security-Policy": STRIPE_CSP, "Cache-Control": "no-store"},
         chrome=chrome,
     )
+
+
+@router.post(f"{STRIPE_CANCEL_PATH}/{{number}}")
+async def give_up_payment(
+    request: Request,
+    number: OrderNumber,
+    database: DatabaseDep,
+    gateways: GatewaysDep,
+    shopper: OptionalShopper,
+    _csrf: CsrfProtected,
+) -> Response:
+    """The pay page's "Cancel this order and change the cart": the cart stays as it was."""
+    order_id = await _order_for_visitor(request, database, number, shopper)
+    try:
+        step = await client_payments.give_up_payment(
+            database, gateways, order_id, user_id=shopper.user_id if shopper else None
+        )
+    except GatewayUnavailable:
+        return await error_page(request, 503, STRIPE_UNREACHABLE)
+    if step.view.order.status != OrderStatus.CANCELLED:  # paid (or processing) meanwhile
+        return see_other(f"{STRIPE_PAY_PATH}/{step.number}")
+    response = see_other("/cart")
+    flash(response, request, f"Order {step.number} was cancelled; your cart is unchanged.")
+    return response
 
 
 @router.get(STRIPE_RETURN_PATH)
@@ -133,7 +168,7 @@ async def return_page(
 
 async def _after_payment(
     request: Request,
-    database: DatabaseDep,
+    database: Database,
     shopper: Shopper | None,
     step: PaymentStep,
     chrome: PageChrome,
@@ -179,7 +214,7 @@ def _values_of(order: Order) -> CheckoutValues:
 
 async def _failed(
     request: Request,
-    database: DatabaseDep,
+    database: Database,
     shopper: Shopper | None,
     order: Order,
     failure_code: str | None,

@@ -12,3 +12,4 @@ STRIPE_CSP = (
 )
 STRIPE_PAY_PATH = "/checkout/stripe/pay"  # + /{order number}: the Payment Element
 STRIPE_RETURN_PATH = "/checkout/stripe/return"  # where Stripe sends the browser back
+STRIPE_CANCEL_PATH = "/checkout/stripe/cancel"  # + /{order number}: back to the cart

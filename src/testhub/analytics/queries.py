@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from testhub.analytics.trends import RunRow
-from testhub.store.models import Heal, Outcome, Run, TestResult
+from testhub.store.models import Heal, LlmCall, Outcome, Run, TestResult
 
 # The dashboard reads at most this many runs for a chart: days of heavy CI stay cheap to draw.
 MAX_RUNS_READ = 5000
@@ -44,6 +44,16 @@ class StatusCount:
     status: str
     count: int
     mean_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LlmUsage:
+    provider: str
+    calls: int
+    failed: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,15 @@ async def latest_runs(session: AsyncSession, *, limit: int) -> list[RunRow]:
     statement = select(*_RUN_COLUMNS).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
     rows = [_run_row(row) for row in (await session.execute(statement)).all()]
     return rows[::-1]
+
+
+async def runs_page(session: AsyncSession, *, offset: int, limit: int) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and how many runs there are."""
+    total = int((await session.execute(select(func.count()).select_from(Run))).scalar() or 0)
+    statement = (
+        select(Run).order_by(Run.started_at.desc(), Run.id.desc()).offset(offset).limit(limit)
+    )
+    return list((await session.scalars(statement)).all()), total
 
 
 async def outcome_histories(session: AsyncSession, *, runs: int) -> list[tuple[str, list[str]]]:
@@ -197,6 +216,27 @@ async def heals_since(
 async def heals_of_run(session: AsyncSession, run_id: int) -> Sequence[Heal]:
     statement = select(Heal).where(Heal.run_id == run_id).order_by(Heal.id)
     return (await session.scalars(statement)).all()
+
+
+async def llm_usage_since(session: AsyncSession, since: datetime) -> list[LlmUsage]:
+    statement = (
+        select(
+            LlmCall.provider,
+            func.count(),
+            func.sum(case((LlmCall.ok.is_(False), 1), else_=0)),
+            func.sum(LlmCall.input_tokens),
+            func.sum(LlmCall.output_tokens),
+            func.sum(LlmCall.cost_usd),
+        )
+        .where(LlmCall.created_at >= since)
+        .group_by(LlmCall.provider)
+        .order_by(LlmCall.provider)
+    )
+    return [
+        LlmUsage(str(provider), int(calls), int(failed or 0), int(tin or 0), int(tout or 0),
+                 float(cost or 0))
+        for provider, calls, failed, tin, tout, cost in (await session.execute(statement)).all()
+    ]  # fmt: skip
 
 
 async def get_result(session: AsyncSession, run_id: int, result_id: int) -> TestResult | None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from testhub.analytics import flakiness, queries, trends
 from testhub.analytics.flakiness import FlakyTest, Suggestion
-from testhub.analytics.queries import FailureRow, SlowTest, StatusCount
+from testhub.analytics.queries import FailureRow, LlmUsage, SlowTest, StatusCount
 from testhub.analytics.stats import ratio
 from testhub.store import repository
 from testhub.store.models import Heal, HealStatus, Run
@@ -70,6 +70,7 @@ class Overview:
     flaky_counts: dict[Suggestion, int]
     heals: HealSummary
     classes: list[ClassShare]
+    llm: list[LlmUsage]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,14 @@ class FailureReport:
     window: Window
     classes: list[ClassShare]
     recent: dict[str, list[FailureRow]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunList:
+    runs: list[Run]
+    page: int
+    pages: int
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +145,7 @@ async def overview(session: AsyncSession, *, days: int, now: datetime, runs: int
         flaky_counts=dict(flaky_counts),
         heals=_heal_summary(await queries.heal_status_counts(session, window.since)),
         classes=_shares(await queries.failure_class_counts(session, window.since)),
+        llm=await queries.llm_usage_since(session, window.since),
     )
 
 
@@ -173,6 +183,11 @@ async def failure_report(
         for share in classes
     }
     return FailureReport(window, classes, recent)
+
+
+async def run_list(session: AsyncSession, *, page: int, per_page: int) -> RunList:
+    runs, total = await queries.runs_page(session, offset=(page - 1) * per_page, limit=per_page)
+    return RunList(runs, page, max(1, -(-total // per_page)), total)
 
 
 async def run_detail(session: AsyncSession, run_id: int) -> RunDetail | None:

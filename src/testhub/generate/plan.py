@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from testhub.generate.arguments import argument_problem
 from testhub.generate.grammar import INTENTS, parse_sentence
 from testhub.stories.schema import Story
 
@@ -85,11 +86,13 @@ def plan_from_json(story: Story, raw: str, *, engine: str) -> Plan:
             isinstance(k, str) and isinstance(v, str | int) for k, v in args.items()
         ):
             raise PlanError(f"story {story.id}: step {index} arguments must be strings")
-        steps.append(
-            Step(
-                item["intent"], {k: str(v) for k, v in args.items()}, str(item.get("sentence", ""))
-            )
-        )
+        values = {k: str(v) for k, v in args.items()}
+        problem = argument_problem(item["intent"], values)
+        if problem:
+            raise PlanError(f"story {story.id}: step {index}: {problem}")
+        # One line: the sentence becomes a comment in the generated file.
+        sentence = " ".join(str(item.get("sentence", "")).split())[:300]
+        steps.append(Step(item["intent"], values, sentence))
     _check_order(story.id, steps)
     return Plan(story.id, tuple(steps), engine=engine)
 

@@ -129,10 +129,13 @@ def _filter_brand(w: _Writer, step: Step) -> None:
 
 def _sort(w: _Writer, step: Step) -> None:
     order = step.args["order"]
+    # As a visitor does it: choose the order, then send the filters form (a GET form).
     w.emit(
-        'separator = "&" if "?" in page.url else "?"',
-        f'page.goto(f"{{page.url}}{{separator}}sort={order}")',
-        f'expect(healer.read(page.get_by_test_id("sort-select"), key="sort-select")).to_have_value({order!r})',
+        'filters = healer.find(page.get_by_test_id("filters-form"), key="filters-form")',
+        f'healer.find(filters.get_by_test_id("sort-select"), key="sort-select").select_option({order!r})',
+        "submit(healer.find(filters.locator('[type=\"submit\"]'), key=\"filters-submit\"))",
+        f'expect(page).to_have_url(re.compile("sort={order}"))',
+        f'expect(healer.read(page.get_by_test_id("sort-select"), key="sort-select-after")).to_have_value({order!r})',
     )
 
 

@@ -79,6 +79,38 @@ def _redacted(result: Any) -> Any:
     return result
 
 
+def admit(
+    runtime: McpRuntime,
+    caller: Caller,
+    *,
+    tool: str,
+    scope: Scope,
+    destructive: bool,
+    requested_base_url: str | None,
+) -> None:
+    """Raise Denied unless this caller may run this tool against this shop."""
+    if not grants(caller.scopes, scope):
+        have = format_scopes(caller.scopes) or "none"
+        raise Denied(f"{tool} needs the '{scope.value}' scope; this key has: {have}")
+    base_url = runtime.base_url(requested_base_url)
+    if requested_base_url and caller.transport == "http" and not runtime.is_known_shop(base_url):
+        raise Denied(
+            f"{requested_base_url} is not a shop this hub knows; remote callers may use "
+            "TESTHUB_BASE_URL or hosts in TESTHUB_MCP_TEST_HOSTS / TESTHUB_MCP_PRODUCTION_HOSTS"
+        )
+    if destructive:
+        try:
+            refuse_production(
+                base_url,
+                tool=tool,
+                allow_production=runtime.settings.mcp_allow_production,
+                production_hosts=runtime.production_hosts,
+                test_hosts=runtime.test_hosts,
+            )
+        except ProductionRefused as exc:
+            raise Denied(str(exc)) from exc
+
+
 class ToolRegistry:
     """Registers tools on the server with their scope; `scopes` lists what each tool needs."""
 
@@ -103,49 +135,25 @@ class ToolRegistry:
             context_name = find_context_parameter(fn)
             if context_name is None:
                 raise TypeError(f"tool {tool_name} must take a Context parameter")
-            takes_base_url = "base_url" in inspect.signature(fn).parameters
-            if destructive and not takes_base_url:
+            if destructive and "base_url" not in inspect.signature(fn).parameters:
                 raise TypeError(f"destructive tool {tool_name} must take base_url")
             runtime = self.runtime
 
             @functools.wraps(fn)
             async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-                ctx = cast(Context[Any, Any], kwargs[context_name])
-                caller = caller_of(ctx, runtime)
-                arguments = {key: value for key, value in kwargs.items() if key != context_name}
+                caller = caller_of(cast(Context[Any, Any], kwargs[context_name]), runtime)
                 started = time.perf_counter()
                 outcome, error = "ok", None
                 try:
-                    if not grants(caller.scopes, scope):
-                        have = format_scopes(caller.scopes) or "none"
-                        raise Denied(
-                            f"{tool_name} needs the '{scope.value}' scope; this key has: {have}"
-                        )
-                    requested = cast(str | None, kwargs.get("base_url"))
-                    if (
-                        requested
-                        and caller.transport == "http"
-                        and not runtime.is_known_shop(runtime.base_url(requested))
-                    ):
-                        raise Denied(
-                            f"{requested} is not a shop this hub knows; remote callers may use "
-                            "TESTHUB_BASE_URL or hosts in TESTHUB_MCP_TEST_HOSTS / "
-                            "TESTHUB_MCP_PRODUCTION_HOSTS"
-                        )
-                    if destructive:
-                        base_url = runtime.base_url(requested)
-                        try:
-                            refuse_production(
-                                base_url,
-                                tool=tool_name,
-                                allow_production=runtime.settings.mcp_allow_production,
-                                production_hosts=runtime.production_hosts,
-                                test_hosts=runtime.test_hosts,
-                            )
-                        except ProductionRefused as exc:
-                            raise Denied(str(exc)) from exc
-                    result = await fn(*args, **kwargs)
-                    return _redacted(result)  # type: ignore[no-any-return]
+                    admit(
+                        runtime,
+                        caller,
+                        tool=tool_name,
+                        scope=scope,
+                        destructive=destructive,
+                        requested_base_url=cast(str | None, kwargs.get("base_url")),
+                    )
+                    return cast(R, _redacted(await fn(*args, **kwargs)))
                 except Denied as exc:
                     outcome, error = "denied", str(exc)
                     raise
@@ -164,7 +172,7 @@ class ToolRegistry:
                     await runtime.audit.record(
                         caller,
                         tool=tool_name,
-                        arguments=arguments,
+                        arguments={k: v for k, v in kwargs.items() if k != context_name},
                         outcome=outcome,
                         error=error,
                         duration_ms=seconds * 1000,

@@ -6,11 +6,8 @@ from collections.abc import Callable, Iterable
 
 from testhub.config import HubSettings, LlmProviderName
 from testhub.providers.accounting import Recorder, StoreRecorder
-from testhub.providers.anthropic_messages import AnthropicMessagesAdapter
 from testhub.providers.base import AttemptError, ChatAdapter
 from testhub.providers.calls import LlmClient
-from testhub.providers.ollama_chat import OllamaChatAdapter
-from testhub.providers.openai_chat import OpenAIChatAdapter
 from testhub.providers.port import LlmProvider, OfflineProvider, Provider
 
 DEFAULT_MODELS = {
@@ -52,6 +49,12 @@ def known_secrets(settings: HubSettings) -> Callable[[], Iterable[str]]:
 
 
 def adapter_for(settings: HubSettings) -> ChatAdapter:
+    # Imported here: the SDKs take seconds to import, and every `testhub run` test process
+    # builds the healer's chooser; only the configured provider's SDK is loaded.
+    from testhub.providers.anthropic_messages import AnthropicMessagesAdapter
+    from testhub.providers.ollama_chat import OllamaChatAdapter
+    from testhub.providers.openai_chat import OpenAIChatAdapter
+
     name = settings.llm_provider
     model = settings.llm_model or DEFAULT_MODELS[name]
     if name is LlmProviderName.OPENAI:

@@ -8,7 +8,8 @@ import json
 import re
 from typing import Any
 
-from testhub.generate.grammar import INTENTS, RULES
+from testhub.generate.arguments import ARGUMENT_PATTERNS, INTENT_ARGUMENTS
+from testhub.generate.grammar import INTENTS
 from testhub.heal.fingerprint import Fingerprint
 from testhub.providers.base import ChatMessage
 from testhub.stories.schema import Story
@@ -32,14 +33,13 @@ Choose null when no candidate is clearly the same control or when two are equall
 
 
 def intent_catalogue() -> str:
-    arguments: dict[str, set[str]] = {intent: set() for intent in INTENTS}
-    for rule in RULES:
-        arguments[rule.intent].update(rule.pattern.groupindex, rule.defaults)
     lines = []
     for intent, description in INTENTS.items():
-        names = ", ".join(sorted(arguments[intent])) or "none"
-        lines.append(f"- {intent}: {description} (args: {names})")
-    return "\n".join(lines)
+        required, optional = INTENT_ARGUMENTS.get(intent, (frozenset(), frozenset()))
+        names = [f"{name} (required)" for name in sorted(required)] + sorted(optional)
+        lines.append(f"- {intent}: {description} (args: {', '.join(names) or 'none'})")
+    shapes = "\n".join(f"- {name}: {pattern}" for name, pattern in ARGUMENT_PATTERNS.items())
+    return "\n".join(lines) + f"\nArgument values must match:\n{shapes}"
 
 
 def plan_messages(

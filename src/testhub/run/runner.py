@@ -12,10 +12,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from testhub import metrics
 from testhub.config import HubSettings
@@ -45,6 +47,23 @@ class RunOutcome:
     junit_path: Path | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
     problem: str | None = None
+
+
+def settings_env(settings: HubSettings) -> dict[str, str]:
+    """The settings that were given (not defaulted) as `TESTHUB_*` variables: the tests run in
+    a pytest process of their own, which must see the caller's staff credentials, browser,
+    timeouts and healing, while a default leaves the inherited environment alone."""
+    env = {}
+    for name, value in settings.model_dump(include=settings.model_fields_set).items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, Enum):
+            value = value.value
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if isinstance(value, str | int | float | Path):
+            env[f"TESTHUB_{name.upper()}"] = str(value)
+    return env
 
 
 def check_shop(base_url: str, *, timeout: float = 5.0) -> None:
@@ -91,10 +110,10 @@ async def run_suite(
         command += ["-n", str(workers)]
     env = {
         **os.environ,
+        **settings_env(settings),
         "TESTHUB_REPORT_PATH": str(report_path),
         "TESTHUB_RUN_DIR": str(run_dir),
         "TESTHUB_BASE_URL": base_url,
-        "TESTHUB_VAR_DIR": str(settings.var_dir),
     }
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(

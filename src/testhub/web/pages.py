@@ -28,6 +28,7 @@ Days = Annotated[int, Query(ge=1, le=365, description="Days back from today (UTC
 Runs = Annotated[int, Query(ge=2, le=500, description="Latest runs to assess for flakiness")]
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
+RUNS_PER_PAGE = 50
 CLASS_COLOURS = {"healed": "ok", "applied": "ok", "refused": "bad"}
 ARTIFACTS = {"screenshot": "image/png", "trace": "application/zip"}
 
@@ -52,6 +53,19 @@ async def overview_page(
                 "Failures by triage class", [(c.name, c.count) for c in view.classes]
             ),
         },
+    )
+
+
+@router.get("/runs")
+async def runs_page(
+    request: Request, hub: HubDep, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> HTMLResponse:
+    async with hub.database.session() as session:
+        listing = await report.run_list(session, page=page, per_page=RUNS_PER_PAGE)
+    if page > listing.pages:
+        raise HTTPException(404, f"There are only {listing.pages} pages of runs.")
+    return templates.TemplateResponse(
+        request, "runs.html", {"title": "Runs", "active": "runs", "listing": listing}
     )
 
 

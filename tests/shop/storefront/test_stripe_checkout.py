@@ -207,6 +207,21 @@ async def _confirmation_mails(database: Database, number: str) -> int:
     )
 
 
+async def _send_webhook(
+    client: httpx.AsyncClient, stripe_api: StripeApi, event_type: str, intent_id: str
+) -> httpx.Response:
+    """Stripe's signed event about the intent as it is now."""
+    body = stripe_api.fake.event(event_type, dict(stripe_api.fake.intents[intent_id]))
+    return await client.post(
+        WEBHOOK_PATH,
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": stripe_api.fake.sign(body),
+        },
+    )
+
+
 def _csp(response: httpx.Response) -> dict[str, str]:
     directives = response.headers["content-security-policy"].split(";")
     return {
@@ -356,6 +371,59 @@ class TestPayPage:
         assert (order.user_id, order.status) == (user.id, "paid")
 
 
+class TestCancelFromThePayPage:
+    async def test_cancels_the_order_and_keeps_the_cart(
+        self, client: httpx.AsyncClient, database: Database, catalog: Catalog, stripe_api: StripeApi
+    ) -> None:
+        stock_before = await _stock(database, catalog)
+        pay = await _place(client, catalog)
+
+        response = await client.post(
+            f"/checkout/stripe/cancel/{pay.number}",
+            data={"csrf_token": csrf_token(pay.response.text)},
+        )
+
+        assert response.status_code == 303
+        assert response.headers["location"] == "/cart"
+        order, payment = await _order(database, pay.number)
+        assert (order.status, payment.status) == ("cancelled", "voided")
+        assert stripe_api.fake.intents[pay.intent_id]["status"] == "canceled"
+        assert await _stock(database, catalog) == stock_before
+        cart = await client.get("/cart")
+        assert f"Order {pay.number} was cancelled" in parse(cart.text).find("flash").text
+        assert _cart_count(cart) == "1"
+        retry = await client.post("/checkout", data=await _checkout_form(client))
+        assert retry.headers["location"] != f"/checkout/stripe/pay/{pay.number}"
+
+    async def test_a_payment_made_meanwhile_is_kept(
+        self, client: httpx.AsyncClient, database: Database, catalog: Catalog, stripe_api: StripeApi
+    ) -> None:
+        pay = await _place(client, catalog)
+        await _confirm_in_browser(stripe_api, pay, "pm_card_visa")
+
+        response = await client.post(
+            f"/checkout/stripe/cancel/{pay.number}",
+            data={"csrf_token": csrf_token(pay.response.text)},
+        )
+
+        assert response.headers["location"] == f"/checkout/stripe/pay/{pay.number}"
+        order, payment = await _order(database, pay.number)
+        assert (order.status, payment.status) == ("paid", "captured")
+        then = await client.get(response.headers["location"])
+        assert then.headers["location"] == f"/checkout/confirmation/{pay.number}"
+
+    async def test_without_the_csrf_token_nothing_changes(
+        self, client: httpx.AsyncClient, database: Database, catalog: Catalog
+    ) -> None:
+        pay = await _place(client, catalog)
+
+        response = await client.post(f"/checkout/stripe/cancel/{pay.number}")
+
+        assert response.status_code == 403
+        order, payment = await _order(database, pay.number)
+        assert (order.status, payment.status) == ("pending", "pending")
+
+
 class TestReturn:
     async def test_a_succeeded_payment_marks_the_order_paid_and_confirms(
         self, client: httpx.AsyncClient, database: Database, catalog: Catalog, stripe_api: StripeApi
@@ -462,6 +530,25 @@ class TestReturn:
         assert stripe_api.fake.intents[pay.intent_id]["status"] == "canceled"
         assert await _confirmation_mails(database, pay.number) == 0
 
+    async def test_a_decline_reported_by_webhook_first_reads_the_same(
+        self, client: httpx.AsyncClient, database: Database, catalog: Catalog, stripe_api: StripeApi
+    ) -> None:
+        pay = await _place(client, catalog)
+        declined = await _confirm_in_browser(stripe_api, pay, "pm_card_chargeDeclined")
+        assert declined.status_code == 402
+        hook = await _send_webhook(
+            client, stripe_api, "payment_intent.payment_failed", pay.intent_id
+        )
+        assert hook.status_code < 300
+        assert (await _order(database, pay.number))[0].status == "cancelled"
+
+        back = await _come_back(client, pay)
+
+        assert back.status_code == 402
+        assert "card was declined" in parse(back.text).find("checkout-error").text
+        assert stripe_api.fake.intents[pay.intent_id]["status"] == "canceled"
+        assert _cart_count(await client.get("/")) == "1"
+
     async def test_after_a_failure_a_new_attempt_places_a_new_order(
         self, client: httpx.AsyncClient, database: Database, catalog: Catalog, stripe_api: StripeApi
     ) -> None:
@@ -489,17 +576,8 @@ class TestReturn:
         assert (await _order(database, pay.number))[0].status == "pending"
         checked = await client.get(f"/checkout/stripe/pay/{pay.number}")
         assert parse(checked.text).find_all("stripe-payment-element") == []
-        body = stripe_api.fake.event(
-            "payment_intent.succeeded", stripe_api.fake.finish_processing(pay.intent_id)
-        )
-        hook = await client.post(
-            WEBHOOK_PATH,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "Stripe-Signature": stripe_api.fake.sign(body),
-            },
-        )
+        stripe_api.fake.finish_processing(pay.intent_id)
+        hook = await _send_webhook(client, stripe_api, "payment_intent.succeeded", pay.intent_id)
         assert hook.status_code < 300
         order, payment = await _order(database, pay.number)
         assert (order.status, payment.status) == ("paid", "captured")

@@ -77,7 +77,8 @@ def heal(
     *,
     score: float | None = 0.8,
     nodeid: str = "tests/generated/test_cart.py::test_cart",
-    patch: str | None = "-    page.get_by_test_id('add-to-cart')\n+    page.get_by_test_id('add-to-bag')",
+    patch: str
+    | None = "-    page.get_by_test_id('add-to-cart')\n+    page.get_by_test_id('add-to-bag')",
 ) -> Heal:
     return Heal(
         nodeid=nodeid,

@@ -9,7 +9,7 @@ import pytest
 from testhub.analytics import queries, report
 from testhub.analytics.flakiness import Suggestion
 from testhub.store.database import HubDatabase
-from testhub.store.models import HealStatus
+from testhub.store.models import HealStatus, LlmCall
 from tests.testhub.analytics.history import NOW, add_run, heal, result, seed_history
 
 
@@ -161,3 +161,37 @@ async def test_recorded_totals(hub_database: HubDatabase) -> None:
     assert totals.failures == {"timing": 6, "locator_drift": 5}
     assert totals.heals == {"healed": 2, "refused": 2}
     assert totals.last_run_at == NOW - timedelta(hours=1)
+
+
+async def test_llm_usage_in_the_window(hub_database: HubDatabase) -> None:
+    def call(provider: str, *, ok: bool = True, days_ago: int = 0) -> LlmCall:
+        return LlmCall(
+            created_at=NOW - timedelta(days=days_ago),
+            provider=provider,
+            model="m",
+            purpose="plan",
+            ok=ok,
+            input_tokens=100,
+            output_tokens=20,
+            cost_usd=0.0015,
+            duration_seconds=1.0,
+        )
+
+    async with hub_database.session() as session:
+        session.add_all(
+            [
+                call("openai"),
+                call("openai", ok=False),
+                call("anthropic"),
+                call("ollama", days_ago=30),
+            ]
+        )
+
+    async with hub_database.session() as session:
+        view = await report.overview(session, days=7, now=NOW, runs=30)
+
+    assert [(u.provider, u.calls, u.failed, u.input_tokens, u.output_tokens) for u in view.llm] == [
+        ("anthropic", 1, 0, 100, 20),
+        ("openai", 2, 1, 200, 40),
+    ]
+    assert view.llm[1].cost_usd == pytest.approx(0.003)

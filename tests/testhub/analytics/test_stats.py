@@ -16,9 +16,7 @@ class TestWilsonInterval:
             (19, 19, (0.8318, 1.0)),
         ],
     )
-    def test_known_values(
-        self, successes: int, trials: int, expected: tuple[float, float]
-    ) -> None:
+    def test_known_values(self, successes: int, trials: int, expected: tuple[float, float]) -> None:
         low, high = wilson_interval(successes, trials)
 
         assert (round(low, 4), round(high, 4)) == expected

@@ -84,7 +84,9 @@ def _tokens(request: dict[str, Any], reply: Reply) -> tuple[int, int]:
     prompt += len(str(request.get("system", "")))
     # ~4 characters a token, like the real tokenizers on English text; tests may fix the counts.
     tokens_in = reply.input_tokens if reply.input_tokens is not None else prompt // 4 + 1
-    tokens_out = reply.output_tokens if reply.output_tokens is not None else len(reply.text) // 4 + 1
+    tokens_out = (
+        reply.output_tokens if reply.output_tokens is not None else len(reply.text) // 4 + 1
+    )
     return tokens_in, tokens_out
 
 
@@ -95,7 +97,10 @@ def _openai_error(status: int) -> dict[str, Any]:
 
 def _anthropic_error(status: int) -> dict[str, Any]:
     kind = {429: "rate_limit_error", 401: "authentication_error", 529: "overloaded_error"}
-    return {"type": "error", "error": {"type": kind.get(status, "api_error"), "message": f"fake error {status}"}}  # noqa: E501
+    return {
+        "type": "error",
+        "error": {"type": kind.get(status, "api_error"), "message": f"fake error {status}"},
+    }  # noqa: E501
 
 
 def _openai_body(request: dict[str, Any], reply: Reply) -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-import pytest
+from mcp import Client
 
 from testhub.config import HubSettings
 from testhub.mcp.runtime import McpRuntime
+from testhub.mcp.server import build_server
 from testhub.shopapi import ShopApi, unique_email
-from tests.testhub.mcp.conftest import InProcessClient
+from tests.testhub.mcp.conftest import InProcessClient, make_hub_settings
 
 EVERY_TOOL = {
     "shop_search": "read",
@@ -25,6 +27,12 @@ EVERY_TOOL = {
     "data_create": "admin",
     "data_reset": "admin",
     "stories_list": "read",
+    "tests_generate": "run",
+    "tests_run": "run",
+    "run_report": "read",
+    "failure_triage": "read",
+    "heals_list": "read",
+    "heal_apply": "admin",
 }
 
 
@@ -41,8 +49,8 @@ class TestListing:
     ) -> None:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
 
+        assert set(tools) == set(EVERY_TOOL)
         for name, scope in EVERY_TOOL.items():
-            assert name in tools
             assert f"Needs the '{scope}' scope." in (tools[name].description or "")
             assert tools[name].input_schema["type"] == "object"
         assert tools["shop_search"].output_schema is not None
@@ -165,19 +173,13 @@ class TestAudit:
         assert product.duration_ms > 0
 
 
-@pytest.mark.parametrize("scopes", ["read"])
-async def test_local_scopes_limit_stdio_users(scopes: str, tmp_path: Any, shop_url: str) -> None:
-    from mcp import Client as McpClient
-
-    from testhub.mcp.server import build_server
-    from tests.testhub.mcp.conftest import make_hub_settings
-
+async def test_local_scopes_limit_stdio_users(tmp_path: Path, shop_url: str) -> None:
     runtime = McpRuntime.from_settings(
-        make_hub_settings(tmp_path, shop_url, mcp_local_scopes=scopes)
+        make_hub_settings(tmp_path, shop_url, mcp_local_scopes="read")
     )
     server, _ = build_server(runtime)
     try:
-        async with McpClient(server) as client:
+        async with Client(server) as client:
             allowed = await client.call_tool("shop_health", {})
             denied = await client.call_tool("data_reset", {})
     finally:

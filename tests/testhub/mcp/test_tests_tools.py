@@ -19,6 +19,7 @@ from tests.testhub.fakes.llm_servers import build_app as build_llm_app
 from tests.testhub.mcp.conftest import InProcessClient, make_hub_settings
 from tests.testhub.mcp.test_shop_tools import call
 
+LEAKED_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 BROKEN_TEST = """def test_add(page, healer):
     page.goto("/products/desk-lamp")
     healer.find(page.locator("#add-button-old"), key="add-to-cart").click()
@@ -44,7 +45,7 @@ async def _stored_run(runtime: McpRuntime) -> int:
                     run_id=run.id,
                     nodeid="test_a.py::test_total",
                     outcome=Outcome.FAILED,
-                    message="AssertionError: total 2598 != 2599",
+                    message=f"AssertionError: total 2598 != 2599 (token {LEAKED_TOKEN})",
                     failure_class="business_rule",
                     triage_explanation="the order total does not add up",
                     triage_evidence=["total-total data-amount=2598", "expected 2599"],
@@ -177,6 +178,9 @@ class TestReports:
         assert (report["passed"], report["failed"]) == (1, 2)
         assert [test["outcome"] for test in report["tests"]] == ["passed", "failed", "failed"]
         assert report["tests"][1]["failed_requests"] == ["GET /api/v1/carts/1 500"]
+        assert (
+            report["tests"][1]["message"] == "AssertionError: total 2598 != 2599 (token [redacted])"
+        )
         classes = {failure["nodeid"]: failure["failure_class"] for failure in triage["failures"]}
         assert classes["test_a.py::test_total"] == "business_rule"
         assert classes["test_b.py::test_timeout"] in {"timing", "locator_drift"}
@@ -286,6 +290,8 @@ class TestResourcesAndPrompts:
         assert story.text.startswith("id: guest-checkout-visa")  # type: ignore[union-attr]
         assert f'"run_id": {run_id}' in latest.text  # type: ignore[union-attr]
         assert "business_rule" in one.text  # type: ignore[union-attr]
+        assert LEAKED_TOKEN not in one.text  # type: ignore[union-attr]
+        assert LEAKED_TOKEN not in latest.text  # type: ignore[union-attr]
         assert heals.text.startswith("[")  # type: ignore[union-attr]
 
     async def test_unknown_story_resource(self, client: InProcessClient) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from testhub.mcp.http import transport_security
 from testhub.mcp.production import ProductionRefused, is_production, refuse_production
 from testhub.mcp.redaction import MASK, redact, redact_text
+from testhub.mcp.runtime import McpRuntime
 from testhub.mcp.scopes import Scope, UnknownScope, format_scopes, grants, parse_scopes
+from tests.testhub.mcp.conftest import make_hub_settings
 
 
 class TestParseScopes:
@@ -114,3 +119,38 @@ class TestProduction:
         with pytest.raises(ProductionRefused, match="data_reset.*TESTHUB_MCP_ALLOW_PRODUCTION"):
             refuse_production("https://shop.example.com", tool="data_reset", allow_production=False)
         refuse_production("https://shop.example.com", tool="data_reset", allow_production=True)
+
+
+class TestTransportSecurity:
+    def test_loopback_and_configured_hosts_and_origins(self, tmp_path: Path) -> None:
+        runtime = McpRuntime.from_settings(
+            make_hub_settings(
+                tmp_path,
+                "http://127.0.0.1:8000",
+                mcp_allowed_hosts="hub.example.com",
+                mcp_cors_origins="https://inspector.example.com",
+            )
+        )
+
+        security = transport_security(runtime)
+
+        assert security.enable_dns_rebinding_protection
+        assert {"127.0.0.1:*", "localhost:*", "hub.example.com", "hub.example.com:*"} <= set(
+            security.allowed_hosts
+        )
+        assert "evil.example" not in security.allowed_hosts
+        assert {
+            "http://localhost:*",
+            "https://hub.example.com",
+            "https://inspector.example.com",
+        } <= (set(security.allowed_origins))
+
+    def test_known_shops_for_remote_callers(self, tmp_path: Path) -> None:
+        runtime = McpRuntime.from_settings(
+            make_hub_settings(tmp_path, "http://127.0.0.1:8000", mcp_test_hosts="staging.test")
+        )
+
+        assert runtime.is_known_shop("http://127.0.0.1:8000/products")
+        assert runtime.is_known_shop("https://staging.test:8443")
+        assert not runtime.is_known_shop("http://127.0.0.1:9000")
+        assert not runtime.is_known_shop("http://169.254.169.254/latest")

@@ -36,10 +36,10 @@ def llm_servers() -> Iterator[dict[str, FakeLlm]]:
 
 
 @pytest.fixture
-def fakes(llm_servers: dict[str, FakeLlm]) -> Iterator[dict[str, FakeLlm]]:
+def fakes(llm_servers: dict[str, FakeLlm]) -> dict[str, FakeLlm]:
     for fake in llm_servers.values():
         fake.reset()
-    yield llm_servers
+    return llm_servers
 
 
 class SettingsFactory(Protocol):

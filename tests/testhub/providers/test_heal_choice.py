@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from testhub.config import HubSettings
 from testhub.heal.fingerprint import Fingerprint
+from testhub.heal.healer import Healer
+from testhub.heal.scoring import Decision, Scored, decide
 from testhub.providers.prompts import parse_choice
 from testhub.run.runner import run_suite
 from testhub.store.database import HubDatabase
@@ -86,27 +88,56 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture
-def llm_env(
-    fakes: dict[str, FakeLlm], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> HubSettings:
-    settings = HubSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
-        var_dir=tmp_path / "var",
+@pytest.fixture(scope="module")
+def hub_settings_module(tmp_path_factory: pytest.TempPathFactory) -> HubSettings:
+    var = tmp_path_factory.mktemp("llm_heal_var")
+    return HubSettings(
+        database_url=f"sqlite+aiosqlite:///{var / 'hub.db'}",
+        var_dir=var,
         browser_executable="/usr/bin/chromium",
         _env_file=None,  # type: ignore[call-arg]
     )
-    for name, value in {
+
+
+def _env(settings: HubSettings, fake: FakeLlm) -> dict[str, str]:
+    values = {
         "LLM_PROVIDER": "openai",
-        "OPENAI_BASE_URL": f"{fakes['openai'].url}/v1",
+        "OPENAI_BASE_URL": f"{fake.url}/v1",
         "OPENAI_API_KEY": OPENAI_KEY,
         "LLM_BACKOFF_SECONDS": "0.01",
         "DATABASE_URL": settings.database_url,
         "VAR_DIR": str(settings.var_dir),
         "HEAL_PROBE_MS": "600",
-    }.items():
-        monkeypatch.setenv(f"TESTHUB_{name}", value)
-    return settings
+    }
+    return {f"TESTHUB_{name}": value for name, value in values.items()}
+
+
+@pytest.fixture(scope="module")
+async def baseline(
+    suite: Path,
+    hub_settings_module: HubSettings,
+    llm_servers: dict[str, FakeLlm],
+    contract_shop: str,
+) -> None:
+    """A passing run on the unchanged shop records the fingerprints, once for the module."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _env(hub_settings_module, llm_servers["openai"]).items():
+            patch.setenv(name, value)
+        patch.delenv("MUTATION", raising=False)
+        outcome = await run_suite(suite, base_url=contract_shop, settings=hub_settings_module)
+    assert outcome.exit_code == 0, outcome.problem or outcome.results
+
+
+@pytest.fixture
+def llm_env(
+    baseline: None,
+    hub_settings_module: HubSettings,
+    fakes: dict[str, FakeLlm],
+    monkeypatch: pytest.MonkeyPatch,
+) -> HubSettings:
+    for name, value in _env(hub_settings_module, fakes["openai"]).items():
+        monkeypatch.setenv(name, value)
+    return hub_settings_module
 
 
 async def _heal_of(suite: Path, settings: HubSettings, contract_shop: str) -> dict[str, Any]:
@@ -125,14 +156,6 @@ async def _llm_calls(settings: HubSettings) -> list[LlmCall]:
         await database.dispose()
 
 
-async def _record_fingerprints(
-    suite: Path, settings: HubSettings, contract_shop: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("MUTATION", raising=False)
-    outcome = await run_suite(suite, base_url=contract_shop, settings=settings)
-    assert outcome.exit_code == 0, outcome.problem or outcome.results
-
-
 async def test_the_llm_breaks_a_tie_the_scorer_refuses(
     suite: Path,
     llm_env: HubSettings,
@@ -140,7 +163,6 @@ async def test_the_llm_breaks_a_tie_the_scorer_refuses(
     contract_shop: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _record_fingerprints(suite, llm_env, contract_shop, monkeypatch)
     fakes["openai"].responder = careful_model
     monkeypatch.setenv("MUTATION", json.dumps([[BUTTON, TWIN_BUTTONS]]))
 
@@ -153,8 +175,9 @@ async def test_the_llm_breaks_a_tie_the_scorer_refuses(
     assert heal["score"] >= llm_env.heal_threshold
     assert heal["score"] - heal["runner_up_score"] < llm_env.heal_margin  # a real tie
     [request] = fakes["openai"].received
-    assert b"data-truth" not in request.body and b"decoy" not in request.body
-    [call] = await _llm_calls(llm_env)
+    assert b"data-truth" not in request.body
+    assert b"decoy" not in request.body
+    call = (await _llm_calls(llm_env))[-1]
     assert (call.provider, call.purpose, call.ok) == ("openai", "heal", True)
     assert call.input_tokens > 0
 
@@ -166,7 +189,6 @@ async def test_when_the_llm_chooses_none_the_heal_is_refused(
     contract_shop: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _record_fingerprints(suite, llm_env, contract_shop, monkeypatch)
     fakes["openai"].script(Reply('{"choice": null, "reason": "unsure"}'))
     monkeypatch.setenv("MUTATION", json.dumps([[BUTTON, TWIN_BUTTONS]]))
 
@@ -178,21 +200,52 @@ async def test_when_the_llm_chooses_none_the_heal_is_refused(
     assert heal["reason"].endswith("; openai chose none")
 
 
-async def test_a_missing_element_never_reaches_the_llm(
-    suite: Path,
-    llm_env: HubSettings,
-    fakes: dict[str, FakeLlm],
-    contract_shop: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    await _record_fingerprints(suite, llm_env, contract_shop, monkeypatch)
-    monkeypatch.setenv("MUTATION", json.dumps([[BUTTON, ""]]))
+class TestTieBreak:
+    """The healer's rules around the chooser, without a browser (it only ranks and decides)."""
 
-    heal = await _heal_of(suite, llm_env, contract_shop)
+    class Chooser:
+        name = "fake"
 
-    assert heal["status"] == "refused"
-    assert "below the threshold" in heal["reason"]
-    assert fakes["openai"].received == []
+        def __init__(self, answer: int | None) -> None:
+            self.answer = answer
+            self.offered: list[list[float]] = []
+
+        def __call__(self, key: str, recorded: Fingerprint, candidates: list[Scored]) -> int | None:
+            self.offered.append([s.score for s in candidates])
+            return self.answer
+
+    def _decide(self, chooser: Chooser, *scores: float) -> Decision:
+        healer = Healer(None, "t", None, Path("heals.jsonl"), chooser=chooser)  # type: ignore[arg-type]
+        ranked = [Scored(Fingerprint(tag="button", name=f"b{i}"), s) for i, s in enumerate(scores)]
+        refused = decide(ranked, threshold=healer.threshold, margin=healer.margin)
+        return healer._choose("add-to-cart", Fingerprint(tag="button"), ranked, refused)
+
+    def test_only_the_tied_candidates_are_offered(self) -> None:
+        chooser = self.Chooser(1)
+
+        decision = self._decide(chooser, 0.80, 0.78, 0.70, 0.50)
+
+        assert chooser.offered == [[0.80, 0.78]]  # 0.70 is beyond the 0.08 margin of 0.80
+        assert decision.winner is not None
+        assert decision.winner.score == 0.78
+        assert decision.reason == "fake chose among 2 candidates scoring 0.80, 0.78"
+
+    def test_nothing_above_the_threshold_never_reaches_the_chooser(self) -> None:
+        chooser = self.Chooser(0)
+
+        decision = self._decide(chooser, 0.60, 0.59)
+
+        assert chooser.offered == []
+        assert decision.winner is None
+
+    def test_a_pick_below_the_threshold_is_refused(self) -> None:
+        decision = self._decide(self.Chooser(1), 0.70, 0.63)
+
+        assert decision.winner is None
+        assert decision.reason.endswith("; fake chose none")
+
+    def test_an_index_outside_the_offer_is_refused(self) -> None:
+        assert self._decide(self.Chooser(5), 0.80, 0.79).winner is None
 
 
 class TestParseChoice:
@@ -217,4 +270,5 @@ class TestParseChoice:
         element = Fingerprint(tag="button", name="Add", truth="add-to-cart", css="html > body")
         [_, user] = heal_messages("add-to-cart", element, [(element, 0.9)])
 
-        assert "truth" not in user.content and "html > body" not in user.content
+        assert "truth" not in user.content
+        assert "html > body" not in user.content

@@ -17,7 +17,7 @@ class TestRedactPrompt:
             ("key sk-proj-abcdefghijklmnopqrstuvwx1234", "key [secret]"),
             ("key sk-ant-api03-abcdefghijklmnop_QRS", "key [secret]"),
             ("stripe sk_live_abcdefghijklmnop1234", "stripe [secret]"),
-            ("hub key thk_abcd1234_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "hub key [secret]"),
+            ("hub thk_abcd1234_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "hub [secret]"),
             ("Authorization: Bearer abc.def-ghi_jkl~123", "Authorization: Bearer [secret]"),
             ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlMTIz", "jwt [secret]"),
             ("postgresql://shop:hunter22@db:5432/shop", "postgresql://[secret]@db:5432/shop"),

@@ -34,6 +34,19 @@ def dashboard(tmp_path: Path, hub_database: HubDatabase) -> FastAPI:
     )
 
 
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[HubDatabase]:
+    """For tests about access and exposition, where the backend does not matter."""
+    database = HubDatabase(f"sqlite+aiosqlite:///{tmp_path / 'access.db'}")
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def sqlite_dashboard(tmp_path: Path, sqlite_database: HubDatabase) -> FastAPI:
+    return create_hub_app(hub_settings_for(tmp_path), database=sqlite_database, with_mcp=False)
+
+
 def loopback_client(app: FastAPI, *, client: str = "127.0.0.1") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=(client, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8001")

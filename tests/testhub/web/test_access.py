@@ -20,17 +20,19 @@ REMOTE = "203.0.113.9"
 
 
 class TestLoopbackOnlyByDefault:
-    async def test_a_loopback_client_in_development_is_let_in(self, dashboard: FastAPI) -> None:
-        async with loopback_client(dashboard) as client:
+    async def test_a_loopback_client_in_development_is_let_in(
+        self, sqlite_dashboard: FastAPI
+    ) -> None:
+        async with loopback_client(sqlite_dashboard) as client:
             page = await client.get("/", headers=HTML)
             metrics = await client.get("/metrics")
 
         assert (page.status_code, metrics.status_code) == (200, 200)
 
     async def test_another_client_is_refused_everything_but_the_probes(
-        self, dashboard: FastAPI
+        self, sqlite_dashboard: FastAPI
     ) -> None:
-        async with loopback_client(dashboard, client=REMOTE) as client:
+        async with loopback_client(sqlite_dashboard, client=REMOTE) as client:
             page = await client.get("/flaky", headers=HTML)
             metrics = await client.get("/metrics")
             health = await client.get("/healthz")
@@ -44,13 +46,14 @@ class TestLoopbackOnlyByDefault:
         assert ready.json() == {"status": "ok", "database": "ok"}
 
     @pytest.mark.parametrize(
-        "overrides", [{"env": "production"}, {"env": "test"}, {"host": "0.0.0.0"}]
+        "overrides",
+        [{"env": "production"}, {"env": "test"}, {"host": "0.0.0.0"}],  # noqa: S104
     )
     async def test_loopback_is_not_enough_outside_development_or_when_bound_wide(
-        self, tmp_path: Path, hub_database: HubDatabase, overrides: dict[str, str]
+        self, tmp_path: Path, sqlite_database: HubDatabase, overrides: dict[str, str]
     ) -> None:
         app = create_hub_app(
-            hub_settings_for(tmp_path, **overrides), database=hub_database, with_mcp=False
+            hub_settings_for(tmp_path, **overrides), database=sqlite_database, with_mcp=False
         )
 
         async with loopback_client(app) as client:
@@ -58,12 +61,12 @@ class TestLoopbackOnlyByDefault:
 
         assert response.status_code == 403
 
-    async def test_the_policy_is_a_hook(self, dashboard: FastAPI) -> None:
+    async def test_the_policy_is_a_hook(self, sqlite_dashboard: FastAPI) -> None:
         async def header_policy(request: Request) -> bool:
             return request.headers.get("x-team") == "qa"
 
-        dashboard.state.access_policy = header_policy
-        async with loopback_client(dashboard, client=REMOTE) as client:
+        sqlite_dashboard.state.access_policy = header_policy
+        async with loopback_client(sqlite_dashboard, client=REMOTE) as client:
             allowed = await client.get("/heals", headers={**HTML, "x-team": "qa"})
             refused = await client.get("/heals", headers=HTML)
 
@@ -74,11 +77,13 @@ class TestWithApiKeys:
     """`create_hub_app` as `testhub serve` builds it: /mcp mounted, keys checked in front."""
 
     @pytest.fixture
-    def hub(self, tmp_path: Path, hub_database: HubDatabase) -> FastAPI:
-        return create_hub_app(hub_settings_for(tmp_path), database=hub_database)
+    def hub(self, tmp_path: Path, sqlite_database: HubDatabase) -> FastAPI:
+        return create_hub_app(hub_settings_for(tmp_path), database=sqlite_database)
 
-    async def test_remote_clients_need_a_key(self, hub: FastAPI, hub_database: HubDatabase) -> None:
-        issued = await KeyStore(hub_database).create(
+    async def test_remote_clients_need_a_key(
+        self, hub: FastAPI, sqlite_database: HubDatabase
+    ) -> None:
+        issued = await KeyStore(sqlite_database).create(
             name="grafana", scopes=parse_scopes("read"), expires_in=None
         )
         bearer = {"authorization": f"Bearer {issued.token}"}
@@ -117,7 +122,7 @@ class TestWithApiKeys:
         assert mcp.status_code == 401
 
 
-async def test_httpx_default_client_is_loopback(dashboard: FastAPI) -> None:
-    transport = httpx.ASGITransport(app=dashboard)
+async def test_httpx_default_client_is_loopback(sqlite_dashboard: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=sqlite_dashboard)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         assert (await client.get("/", headers=HTML)).status_code == 200

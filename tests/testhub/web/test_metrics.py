@@ -3,13 +3,18 @@ the store."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
+import pytest
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from testhub import metrics
 from testhub.mcp import usage
 from testhub.store.database import HubDatabase
 from tests.testhub.analytics.history import NOW, seed_history
+from tests.testhub.web.conftest import loopback_client
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -44,7 +49,14 @@ async def test_recorded_totals_and_flakiness_from_the_store(
     assert samples[("testhub_last_run_timestamp_seconds", ())] == NOW.timestamp() - 3600
 
 
-async def test_in_process_counters_and_mcp_usage_are_exposed(web: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def sqlite_web(sqlite_dashboard: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with loopback_client(sqlite_dashboard) as client:
+        yield client
+
+
+async def test_in_process_counters_and_mcp_usage_are_exposed(sqlite_web: httpx.AsyncClient) -> None:
+    web = sqlite_web
     before = _samples((await web.get("/metrics")).text)
     metrics.record_run({"passed": 3, "failed": 1}, 42.0, [{"failure_class": "timing"}])
     metrics.record_generation("offline", ok=False)
@@ -64,8 +76,8 @@ async def test_in_process_counters_and_mcp_usage_are_exposed(web: httpx.AsyncCli
     assert delta("testhub_mcp_tool_calls_total", tool="tests_run", outcome="ok") == 1
 
 
-async def test_only_hub_metrics_are_served(web: httpx.AsyncClient) -> None:
-    text = (await web.get("/metrics")).text
+async def test_only_hub_metrics_are_served(sqlite_web: httpx.AsyncClient) -> None:
+    text = (await sqlite_web.get("/metrics")).text
 
     names = {family.name for family in text_string_to_metric_families(text)}
     assert names, "no metric served"

@@ -10,10 +10,11 @@ import pytest
 from fastapi import FastAPI
 
 from testhub.store.database import HubDatabase
+from testhub.web import pages
 from tests.testhub.analytics.history import NOW, add_run, result, seed_history
 from tests.testhub.web.conftest import HTML
 
-PAGES = ["/", "/runs/12", "/flaky", "/heals", "/failures"]
+PAGES = ["/", "/runs", "/runs/12", "/flaky", "/heals", "/failures"]
 
 
 def _testid(page: str, name: str) -> str:
@@ -62,6 +63,7 @@ class TestOverview:
         page = (await web.get("/", headers=HTML)).text
 
         assert "testhub run tests/generated --base-url" in _testid_block(page, "no-runs")
+        assert "No LLM calls in this period" in page
         assert _testid(page, "pass-rate") == "–"
 
 
@@ -69,6 +71,31 @@ def _testid_block(page: str, name: str) -> str:
     found = re.search(rf'data-testid="{name}"[^>]*>(.*?)</p>', page, re.S)
     assert found
     return found.group(1)
+
+
+class TestRunList:
+    async def test_pages_of_runs_newest_first(
+        self, web: httpx.AsyncClient, hub_database: HubDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(pages, "RUNS_PER_PAGE", 5)
+        await seed_history(hub_database, runs=12)
+
+        first = (await web.get("/runs", headers=HTML)).text
+        last = (await web.get("/runs?page=3", headers=HTML)).text
+        beyond = await web.get("/runs?page=4", headers=HTML)
+
+        assert _testid(first, "runs-total") == "12 runs recorded"
+        assert re.findall(r'href="/runs/(\d+)">#', first) == ["12", "11", "10", "9", "8"]
+        assert 'href="/runs?page=2" rel="next"' in first
+        assert re.findall(r'href="/runs/(\d+)">#', last) == ["2", "1"]
+        assert 'rel="next"' not in last
+        assert "page 3 of 3" in last
+        assert beyond.status_code == 404
+
+    async def test_no_runs(self, web: httpx.AsyncClient) -> None:
+        page = (await web.get("/runs", headers=HTML)).text
+
+        assert _testid(page, "no-runs") == "No runs recorded yet."
 
 
 class TestRunDetail:
@@ -237,7 +264,8 @@ async def test_pages_have_security_headers_and_no_script_or_inline_style(
 
         assert response.status_code == 200, path
         csp = response.headers["content-security-policy"]
-        assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'none'" in csp
+        assert "frame-ancestors 'none'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert "<script" not in response.text

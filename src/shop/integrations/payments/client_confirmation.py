@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from shop.integrations.payments.base import GatewayResult
+from shop.integrations.payments.base import GatewayResult, PaymentGateway
 
 # Metadata key for the order number, so that a payment is recognisable in the provider's
 # dashboard (the ids the webhooks rely on are sent too: METADATA_PAYMENT_ID, METADATA_ORDER_ID).
@@ -52,11 +52,9 @@ class ClientPayment:
 
 
 @runtime_checkable
-class ClientConfirmedGateway(Protocol):
-    """A gateway whose payments can be confirmed by the shopper's browser."""
-
-    @property
-    def name(self) -> str: ...
+class ClientConfirmedGateway(PaymentGateway, Protocol):
+    """A gateway whose payments can also be confirmed by the shopper's browser (`void` cancels
+    such a payment while it awaits confirmation)."""
 
     async def create_client_payment(
         self,

@@ -40,10 +40,22 @@
         confirmParams: { return_url: container.dataset.returnUrl },
       })
       .then(function (result) {
-        // Reached only when Stripe did not redirect: the card was refused at once or a field
-        // is incomplete. The same PaymentIntent can be confirmed again.
-        if (result.error) showError(result.error.message || "The payment did not go through.");
-        button.disabled = false;
+        // Reached only when Stripe did not redirect.
+        var error = result.error;
+        if (!error) return;
+        if (error.type === "validation_error") {
+          // A field is incomplete: nothing was attempted, the shopper corrects it.
+          showError(error.message);
+          button.disabled = false;
+          return;
+        }
+        // The attempt failed (e.g. card declined). The shop treats that like a declined card
+        // at checkout: its return URL asks Stripe, cancels the order, keeps the cart and
+        // explains. (Stripe's payment_failed webhook cancels the order anyway.)
+        var intentId = container.dataset.clientSecret.split("_secret_")[0];
+        window.location.assign(
+          container.dataset.returnUrl + "&payment_intent=" + encodeURIComponent(intentId)
+        );
       });
   });
 })();
