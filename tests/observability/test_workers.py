@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from shop.config import PROJECT_ROOT
 from shop.observability.exposition import render_metrics
 from tests.databases import SqliteTemplate
-from tests.live import LiveShop, start_shop
+from tests.live import SHOP_COMMAND, LiveShop, free_port, shop_env
 from tests.observability.samples import parse, total
 
+READY_WITHIN_SECONDS = 120
 HEALTH = {"route": "/healthz", "method": "GET", "status": "200"}
 
 
@@ -28,12 +32,39 @@ def two_workers(
     values = var_dir / "metrics"
     values.mkdir()
     (values / "counter_999999.db").write_bytes(b"left over from an earlier run")
-    shop = start_shop(
-        url, var_dir, workers=2, seed_demo=False, PROMETHEUS_MULTIPROC_DIR=str(values)
-    )
+    shop = start_two_workers(url, var_dir, PROMETHEUS_MULTIPROC_DIR=str(values))
     yield shop, values
     shop.stop()
     sqlite_template.drop(url)
+
+
+def start_two_workers(database_url: str, var_dir: Path, **extra: str) -> LiveShop:
+    """Like tests.live.start_shop, with more patience: two workers import the whole app each,
+    which takes well over start_shop's 30 s on a busy 2-core machine."""
+    env = shop_env(database_url, var_dir, **extra)
+    port = free_port()
+    env["SHOP_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    with (var_dir / "shop.log").open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own command)
+            [*SHOP_COMMAND, "run", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    shop = LiveShop(f"http://127.0.0.1:{port}", database_url, var_dir, process, env)
+    deadline = time.monotonic() + READY_WITHIN_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((var_dir / "shop.log").read_text(errors="replace"))
+        try:
+            if httpx.get(f"{shop.base_url}/readyz", timeout=1).status_code == 200:
+                return shop
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    shop.stop()
+    raise RuntimeError(f"two workers were not ready within {READY_WITHIN_SECONDS} s")
 
 
 def worker_pids(values: Path) -> set[str]:

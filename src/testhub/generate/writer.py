@@ -133,7 +133,7 @@ def _sort(w: _Writer, step: Step) -> None:
     w.emit(
         'filters = healer.find(page.get_by_test_id("filters-form"), key="filters-form")',
         f'healer.find(filters.get_by_test_id("sort-select"), key="sort-select").select_option({order!r})',
-        "submit(healer.find(filters.locator('[type=\"submit\"]'), key=\"filters-submit\"))",
+        'submit(healer.find(filters.locator(\'[type="submit"]\'), key="filters-submit"))',
         f'expect(page).to_have_url(re.compile("sort={order}"))',
         f'expect(healer.read(page.get_by_test_id("sort-select"), key="sort-select-after")).to_have_value({order!r})',
     )

@@ -108,8 +108,14 @@ async def run_suite(
     ]  # fmt: skip
     if workers > 1:
         command += ["-n", str(workers)]
+    # The run is a pytest session of its own, even when started from a test of an xdist worker.
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PYTEST_XDIST_", "PYTEST_CURRENT_TEST"))
+    }
     env = {
-        **os.environ,
+        **inherited,
         **settings_env(settings),
         "TESTHUB_REPORT_PATH": str(report_path),
         "TESTHUB_RUN_DIR": str(run_dir),

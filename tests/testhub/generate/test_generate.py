@@ -44,6 +44,7 @@ class TestGrammar:
              {"mode": "guest", "card": "tok_chargeDeclined"}),
             ("Then the totals add up.", "assert_totals", {}),
             ("I sign in as the admin", "sign_in_staff", {}),
+            ("Given a customer has placed an order", "place_order", {}),
         ],
     )  # fmt: skip
     def test_sentences_map_to_intents(
@@ -70,6 +71,36 @@ class TestGrammar:
         story = LIBRARY[0][1].model_copy(update={"acceptance": ["the totals add up"]})
         with pytest.raises(PlanError, match="needs an earlier checkout step"):
             plan_offline(story)
+
+
+class TestWriter:
+    def test_a_placed_order_is_the_row_looked_for_in_the_back_office(self) -> None:
+        story = _story("admin-orders-list")
+
+        _, source = render(story)
+
+        assert "order_number = shop.place_order(PRODUCT, quantity=QUANTITY" in source
+        assert '[data-order-number="{order_number}"]' in source
+
+    def test_ship_order_places_its_own_order_only_when_none_was(self) -> None:
+        story = _story("admin-ship-order")
+        arranged = story.model_copy(
+            update={"acceptance": ["Given an order was placed", *story.acceptance]}
+        )
+
+        assert render(story)[1].count("shop.place_order(") == 1
+        assert render(arranged)[1].count("shop.place_order(") == 1
+
+    def test_controls_that_send_a_form_wait_for_the_answer(self) -> None:
+        _, source = render(_story("guest-checkout-coupon"))
+
+        for key in ("add-to-cart", "coupon-apply", "place-order"):
+            assert f'submit(healer.find(page.get_by_test_id("{key}"), key="{key}"))' in source
+            assert f'key="{key}").click()' not in source
+
+
+def _story(story_id: str) -> Story:
+    return next(story for _, story in LIBRARY if story.id == story_id)
 
 
 class TestLlmPlans:
