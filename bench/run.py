@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from checkout import run_checkouts
+from instrumentation import instrumentation_table, measure_instrumentation
+from pages import first_visit_weight, measure_pages, pages_table
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -43,6 +45,7 @@ DATABASE_URL = f"postgresql+asyncpg://postgres@{HOST}/{DATABASE}"
 # products match, a realistic result size for a shopper's search.
 SEARCH_WORD = "classic"
 P99_LIMIT_MS = 100.0
+REDIS_URL = f"redis://{HOST}:6379/3"
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def server_environment(var_dir: Path) -> dict[str, str]:
         "SHOP_ENV": "development",
         "SHOP_LOG_LEVEL": "warning",
         "SHOP_VAR_DIR": str(var_dir),
+        # As in production: Redis carries the catalog cache's invalidations between workers.
+        "SHOP_REDIS_URL": REDIS_URL,
     }
 
 
@@ -395,11 +400,23 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{scenario.name}: warm-up {options.warmup} s, then {options.duration} s")
                 run_wrk(url, script, options, options.warmup)
                 results.append((scenario, run_wrk(url, script, options, options.duration)))
+            log("HTML pages: home, category, product")
+            page_results = measure_pages(
+                base,
+                work,
+                duration=options.duration,
+                warmup=options.warmup,
+                threads=options.threads,
+                connections=options.connections,
+            )
+            weight = first_visit_weight(base, page_results.product_path)
             log(f"checkout: {options.buyers} buyers for {options.duration} s")
             checkout = asyncio.run(
                 run_checkouts(base, pool, buyers=options.buyers, seconds=options.duration)
             )
         oversold = oversold_units(pool)
+        log("instrumentation overhead: product detail with metrics on and off")
+        instrumentation_rows = measure_instrumentation(options, env, fixtures, work)
     rendered, all_ok = table(results)
     checkout_ok = (
         checkout.orders_per_second >= CHECKOUT_TARGET_PER_SECOND
@@ -408,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         and not checkout.errors
     )
     all_ok = all_ok and checkout_ok
+    rendered_pages, pages_ok = pages_table(page_results, weight)
+    rendered_overhead, overhead_ok = instrumentation_table(instrumentation_rows)
+    all_ok = all_ok and pages_ok and overhead_ok
     errors = ", ".join(f"{n} x {status}" for status, n in sorted(checkout.errors.items()))
     rendered += (
         "\n\n| checkout | orders/s | p50 ms | p99 ms | sold out (409) | other errors | "
@@ -418,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         f">= {CHECKOUT_TARGET_PER_SECOND:.0f}/s, p99 < {CHECKOUT_P99_MS:.0f} ms, oversell 0 | "
         f"{'yes' if checkout_ok else 'NO'} |"
     )
+    rendered += f"\n\n{rendered_pages}\n\n{rendered_overhead}"
     print(
         f"\nShopwright benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"machine: {machine()}; load average {load_at_start} at start, {load_average()} at end\n"

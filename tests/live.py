@@ -111,4 +111,4 @@ def start_shop(
             pass
         time.sleep(0.1)
     shop.stop()
-    raise RuntimeError("the shop did not become ready within 30 s")
+    raise RuntimeError(f"the shop did not become ready within {ready_within:.0f} s")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from shop.admin import product_form
-from shop.admin.access import CatalogEditor, admin_page, audit_actor
-from shop.audit import service as audit_service
+from shop.admin.access import CatalogEditor, admin_page
+from shop.admin.outcomes import audited_redirect, refused_field
+from shop.admin.params import PageNumber, RowId
 from shop.auth.browser_session import Shopper
 from shop.catalog import admin_service
 from shop.catalog import service as catalog_service
@@ -25,17 +26,15 @@ from shop.kit.pagination import PageRequest
 from shop.models.catalog import ProductStatus
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(
     prefix="/admin/products", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
-ProductId = Annotated[int, Path(ge=1, le=MAX_ID)]
-VariantId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ProductId = RowId
+VariantId = RowId
 PAGE_SIZE = 25
 MAX_IMAGES = 20
 
@@ -55,7 +54,7 @@ async def list_products(
     staff: CatalogEditor,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[ProductStatus | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     filters = ProductFilters(search=parse_search(q), statuses=None if status is None else (status,))
     sort = ProductSort.RELEVANCE if filters.search is not None else ProductSort.NEWEST
@@ -96,20 +95,19 @@ async def create_product(
         try:
             product = await admin_service.create_product(session, data, currency=settings.currency)
         except ShopError as error:
-            parsed.errors[str(error.extra.get("field") or "form")] = error.message
+            parsed.errors[refused_field(error)] = error.message
         else:
-            read = ProductAdminRead.of(product, settings.currency)
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "product.create",
                 entity_type="product",
                 entity_id=product.id,
-                after=read,
+                after=ProductAdminRead.of(product, settings.currency),
+                to=f"/admin/products/{product.id}",
+                message=f"Product “{product.name}” created.",
             )
-            response = see_other(f"/admin/products/{product.id}")
-            flash(response, request, f"Product “{product.name}” created.")
-            return response
     return await admin_page(
         request,
         staff,
@@ -201,23 +199,23 @@ async def update_product(
                         session, product_id, first.id, variant_data, currency=settings.currency
                     )
         except ShopError as error:
-            parsed.errors[str(error.extra.get("field") or "form")] = error.message
+            parsed.errors[refused_field(error)] = error.message
         else:
             after = ProductAdminRead.of(
                 await admin_service.get_product(session, product_id), settings.currency
             )
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "product.update",
                 entity_type="product",
                 entity_id=product_id,
                 before=before,
                 after=after,
+                to=f"/admin/products/{product_id}",
+                message="Product saved.",
             )
-            response = see_other(f"/admin/products/{product_id}")
-            flash(response, request, "Product saved.")
-            return response
     return await _edit_page(
         request,
         session,
@@ -239,18 +237,18 @@ async def archive_product(
 ) -> Response:
     product = await admin_service.get_product(session, product_id)
     await admin_service.archive_product(session, product_id)
-    await audit_service.record(
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "product.archive",
         entity_type="product",
         entity_id=product_id,
         before={"status": str(product.status)},
         after={"status": str(ProductStatus.ARCHIVED)},
+        to=f"/admin/products/{product_id}",
+        message=f"“{product.name}” is archived: it no longer shows in the shop.",
     )
-    response = see_other(f"/admin/products/{product_id}")
-    flash(response, request, f"“{product.name}” is archived: it no longer shows in the shop.")
-    return response
 
 
 @router.post("/{product_id}/variants")
@@ -264,27 +262,26 @@ async def add_variant(
 ) -> Response:
     parsed = product_form.read_variant(await request.form())
     data = product_form.variant_create(parsed, settings.currency)
-    response = see_other(f"/admin/products/{product_id}")
+    back = f"/admin/products/{product_id}"
     if data is None:
-        flash(response, request, _problems(parsed.errors), kind="error")
-        return response
+        return redirect_with_flash(request, back, _problems(parsed.errors), kind="error")
     try:
         variant = await admin_service.add_variant(
             session, product_id, data, currency=settings.currency
         )
     except ShopError as error:
-        flash(response, request, error.message, kind="error")
-        return response
-    await audit_service.record(
+        return redirect_with_flash(request, back, error.message, kind="error")
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "variant.create",
         entity_type="variant",
         entity_id=variant.id,
         after=VariantAdminRead.of(variant, settings.currency),
+        to=back,
+        message=f"Variant {variant.sku} added.",
     )
-    flash(response, request, f"Variant {variant.sku} added.")
-    return response
 
 
 @router.post("/{product_id}/variants/{variant_id}")
@@ -299,33 +296,33 @@ async def update_variant(
 ) -> Response:
     product = await admin_service.get_product(session, product_id)
     current = next((v for v in product.variants if v.id == variant_id), None)
-    response = see_other(f"/admin/products/{product_id}")
+    back = f"/admin/products/{product_id}"
     if current is None:
-        flash(response, request, "That variant is not part of this product.", kind="error")
-        return response
+        return redirect_with_flash(
+            request, back, "That variant is not part of this product.", kind="error"
+        )
     parsed = product_form.read_variant(await request.form())
     data = product_form.variant_update(parsed, settings.currency, with_active=True)
     if data is None:
-        flash(response, request, _problems(parsed.errors), kind="error")
-        return response
+        return redirect_with_flash(request, back, _problems(parsed.errors), kind="error")
     try:
         variant = await admin_service.update_variant(
             session, product_id, variant_id, data, currency=settings.currency
         )
     except ShopError as error:
-        flash(response, request, error.message, kind="error")
-        return response
-    await audit_service.record(
+        return redirect_with_flash(request, back, error.message, kind="error")
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "variant.update",
         entity_type="variant",
         entity_id=variant_id,
         before=VariantAdminRead.of(current, settings.currency),
         after=VariantAdminRead.of(variant, settings.currency),
+        to=back,
+        message=f"Variant {variant.sku} saved.",
     )
-    flash(response, request, f"Variant {variant.sku} saved.")
-    return response
 
 
 @router.post("/{product_id}/images")
@@ -340,20 +337,19 @@ async def upload_image(
     form = await request.form()
     upload = form.get("file")
     alt = text_field(form, "alt", max_length=200)[:200]
-    response = see_other(f"/admin/products/{product_id}")
+    back = f"/admin/products/{product_id}"
     product = await admin_service.get_product(session, product_id)
     if not isinstance(upload, UploadFile):
-        flash(response, request, "Choose an image file to upload.", kind="error")
-        return response
+        return redirect_with_flash(request, back, "Choose an image file to upload.", kind="error")
     if len(product.images) >= MAX_IMAGES:
-        flash(response, request, f"A product has at most {MAX_IMAGES} images.", kind="error")
-        return response
+        return redirect_with_flash(
+            request, back, f"A product has at most {MAX_IMAGES} images.", kind="error"
+        )
     data = await upload.read(settings.storage_max_upload_bytes + 1)
     try:
         kind = check_image(data, max_bytes=settings.storage_max_upload_bytes)
     except ShopError as error:
-        flash(response, request, f"Upload refused: {error.message}.", kind="error")
-        return response
+        return redirect_with_flash(request, back, f"Upload refused: {error.message}.", kind="error")
     storage: ImageStorage = request.app.state.image_storage
     url = await storage.put(
         new_image_key(f"products/{product_id}", kind), data, content_type=kind.content_type
@@ -362,17 +358,18 @@ async def upload_image(
         ImageIn(url=url, alt=alt or product.name[:200])
     ]
     await admin_service.update_product(session, product_id, ProductUpdate(images=images))
-    await audit_service.record(
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "product.image_add",
         entity_type="product",
         entity_id=product_id,
         before={"images": [u for u, _ in product.images]},
         after={"images": [i.url for i in images]},
+        to=back,
+        message="Image uploaded.",
     )
-    flash(response, request, "Image uploaded.")
-    return response
 
 
 def _problems(errors: dict[str, str]) -> str:

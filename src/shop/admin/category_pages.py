@@ -3,31 +3,30 @@ leaf. Needs `catalog:write`; every change is audited."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.admin.access import CatalogEditor, admin_page, audit_actor
-from shop.audit import service as audit_service
+from shop.admin.access import CatalogEditor, admin_page
+from shop.admin.outcomes import audited_redirect, refused_field
+from shop.admin.params import MAX_ID, RowId
 from shop.auth.browser_session import Shopper
 from shop.catalog import admin_service
 from shop.catalog.schemas import CategoryAdminRead, CategoryCreate, CategoryUpdate
 from shop.errors import ShopError
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import field_errors, parse_int, text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(
     prefix="/admin/categories", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
-CategoryId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CategoryId = RowId
 FIELDS = ("name", "slug", "parent_id", "description", "position")
 
 
@@ -94,19 +93,19 @@ async def create_category(
         except ValidationError as error:
             errors = field_errors(error)
         except ShopError as error:
-            errors = {str(error.extra.get("field") or "form"): error.message}
+            errors = {refused_field(error): error.message}
         else:
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "category.create",
                 entity_type="category",
                 entity_id=category.id,
                 after=CategoryAdminRead.of(category),
+                to="/admin/categories",
+                message=f"Category “{category.name}” created.",
             )
-            response = see_other("/admin/categories")
-            flash(response, request, f"Category “{category.name}” created.")
-            return response
     return await _page(request, session, staff, values=values, errors=errors, status_code=422)
 
 
@@ -147,20 +146,20 @@ async def update_category(
         except ValidationError as error:
             errors = field_errors(error)
         except ShopError as error:
-            errors = {str(error.extra.get("field") or "form"): error.message}
+            errors = {refused_field(error): error.message}
         else:
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "category.update",
                 entity_type="category",
                 entity_id=category_id,
                 before=before,
                 after=CategoryAdminRead.of(category),
+                to="/admin/categories",
+                message=f"Category “{category.name}” saved.",
             )
-            response = see_other("/admin/categories")
-            flash(response, request, f"Category “{category.name}” saved.")
-            return response
     return await _page(
         request, session, staff, editing=before, values=values, errors=errors, status_code=422
     )
@@ -174,20 +173,19 @@ async def delete_category(
     staff: CatalogEditor,
     _csrf: CsrfProtected,
 ) -> Response:
-    response = see_other("/admin/categories")
     before = CategoryAdminRead.of(await admin_service.get_category(session, category_id))
     try:
         await admin_service.delete_category(session, category_id)
     except ShopError as error:
-        flash(response, request, error.message, kind="error")
-        return response
-    await audit_service.record(
+        return redirect_with_flash(request, "/admin/categories", error.message, kind="error")
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "category.delete",
         entity_type="category",
         entity_id=category_id,
         before=before,
+        to="/admin/categories",
+        message=f"Category “{before.name}” deleted.",
     )
-    flash(response, request, f"Category “{before.name}” deleted.")
-    return response

@@ -3,16 +3,17 @@ deactivated instead). Needs `coupons:write`; every change is audited."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.admin.access import CouponManager, admin_page, audit_actor
+from shop.admin.access import CouponManager, admin_page
+from shop.admin.outcomes import audited_redirect, refused_field
+from shop.admin.params import PageNumber, RowId
 from shop.admin.product_form import dollars
-from shop.audit import service as audit_service
 from shop.auth.browser_session import Shopper
 from shop.errors import ShopError
 from shop.kit.money import MoneyIn
@@ -22,16 +23,13 @@ from shop.pricing import admin_service as pricing_admin
 from shop.pricing.schemas import CouponCreate, CouponRead, CouponUpdate
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import field_errors, parse_int, text_field
-from shop.web.pages.responses import see_other
 
 router = APIRouter(
     prefix="/admin/coupons", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
-CouponId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CouponId = RowId
 PAGE_SIZE = 50
 FIELDS = (
     "code",
@@ -81,7 +79,7 @@ async def coupons(
     session: ReadSession,
     settings: SettingsDep,
     staff: CouponManager,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     return await _page(request, session, staff, settings.currency, page=page)
 
@@ -126,22 +124,26 @@ async def create_coupon(
         except ValidationError as error:
             errors = field_errors(error, prefix=_ERROR_NAMES)
         except ShopError as error:
-            errors = {str(error.extra.get("field") or "code"): error.message}
+            errors = {refused_field(error, default="code"): error.message}
         else:
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "coupon.create",
                 entity_type="coupon",
                 entity_id=coupon.id,
                 after=CouponRead.of(coupon, settings.currency),
+                to="/admin/coupons",
+                message=f"Coupon {coupon.code} created.",
             )
-            response = see_other("/admin/coupons")
-            flash(response, request, f"Coupon {coupon.code} created.")
-            return response
     return await _page(
         request, session, staff, settings.currency, values=values, errors=errors, status_code=422
     )
+
+
+async def _coupon(session: AsyncSession, coupon_id: int, currency: str) -> CouponRead:
+    return CouponRead.of(await pricing_admin.get_coupon(session, coupon_id), currency)
 
 
 @router.post("/{coupon_id}/active")
@@ -154,22 +156,22 @@ async def set_active(
     _csrf: CsrfProtected,
 ) -> Response:
     active = (await request.form()).get("active") == "true"
-    before = CouponRead.of(await pricing_admin.get_coupon(session, coupon_id), settings.currency)
+    before = await _coupon(session, coupon_id, settings.currency)
     coupon = await pricing_admin.update_coupon(
         session, coupon_id, CouponUpdate(is_active=active), currency=settings.currency
     )
-    await audit_service.record(
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "coupon.update",
         entity_type="coupon",
         entity_id=coupon_id,
         before=before,
         after=CouponRead.of(coupon, settings.currency),
+        to="/admin/coupons",
+        message=f"Coupon {coupon.code} is {'on' if active else 'off'}.",
     )
-    response = see_other("/admin/coupons")
-    flash(response, request, f"Coupon {coupon.code} is {'on' if active else 'off'}.")
-    return response
 
 
 @router.post("/{coupon_id}/delete")
@@ -181,21 +183,18 @@ async def delete_coupon(
     staff: CouponManager,
     _csrf: CsrfProtected,
 ) -> Response:
-    before = CouponRead.of(await pricing_admin.get_coupon(session, coupon_id), settings.currency)
+    before = await _coupon(session, coupon_id, settings.currency)
     kept = await pricing_admin.delete_coupon(session, coupon_id)
-    await audit_service.record(
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "coupon.delete" if kept is None else "coupon.deactivate",
         entity_type="coupon",
         entity_id=coupon_id,
         before=before,
-    )
-    response = see_other("/admin/coupons")
-    message = (
-        f"Coupon {before.code} deleted."
+        to="/admin/coupons",
+        message=f"Coupon {before.code} deleted."
         if kept is None
-        else f"Coupon {before.code} was used, so it is switched off instead of deleted."
+        else f"Coupon {before.code} was used, so it is switched off instead of deleted.",
     )
-    flash(response, request, message)
-    return response

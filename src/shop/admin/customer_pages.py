@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from shop.admin.access import CustomersReader, admin_page
+from shop.admin.params import PageNumber, RowId
 from shop.customers import service as customers_service
 from shop.web.dependencies import ReadSession
 
@@ -16,7 +17,6 @@ router = APIRouter(
     prefix="/admin/customers", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
 PAGE_SIZE = 25
 
 
@@ -26,7 +26,7 @@ async def list_customers(
     session: ReadSession,
     staff: CustomersReader,
     q: Annotated[str, Query(max_length=254)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     result = await customers_service.list_customers(session, q=q, page=page, page_size=PAGE_SIZE)
     return await admin_page(
@@ -37,7 +37,7 @@ async def list_customers(
 @router.get("/{customer_id}")
 async def customer_detail(
     request: Request,
-    customer_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    customer_id: RowId,
     session: ReadSession,
     staff: CustomersReader,
 ) -> HTMLResponse:

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from shop.admin.access import CatalogEditor, admin_page, audit_actor
-from shop.audit import service as audit_service
+from shop.admin.access import CatalogEditor, admin_page
+from shop.admin.outcomes import record_change
 from shop.catalog import csv_transfer
 from shop.catalog.csv_transfer import ImportReport
 from shop.kit.clock import utcnow
@@ -28,9 +28,10 @@ async def export_products(
     request: Request, session: WriteSession, staff: CatalogEditor
 ) -> Response:
     text = await csv_transfer.export_csv(session)
-    await audit_service.record(
+    await record_change(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "catalog.export",
         entity_type="catalog",
         after={"bytes": len(text.encode())},
@@ -91,9 +92,10 @@ async def import_products(
         session, text, currency=settings.currency, dry_run=dry_run, actor_user_id=staff.user_id
     )
     if report.applied:
-        await audit_service.record(
+        await record_change(
+            request,
             session,
-            audit_actor(request, staff),
+            staff,
             "catalog.import",
             entity_type="catalog",
             after=_summary(report),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.admin.access import StockKeeper, admin_page, audit_actor
-from shop.audit import service as audit_service
+from shop.admin.access import StockKeeper, admin_page
+from shop.admin.outcomes import audited_redirect
+from shop.admin.params import PageNumber, RowId
 from shop.auth.browser_session import Shopper
 from shop.errors import ShopError
 from shop.inventory import service as inventory_service
@@ -18,16 +19,13 @@ from shop.kit.pagination import PageRequest
 from shop.reports import service as reports_service
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import parse_int, text_field
-from shop.web.pages.responses import see_other
 
 router = APIRouter(
     prefix="/admin/inventory", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
-VariantId = Annotated[int, Path(ge=1, le=MAX_ID)]
+VariantId = RowId
 MAX_DELTA = 1_000_000_000
 LEDGER_PAGE = 50
 
@@ -82,7 +80,7 @@ async def variant_stock(
     variant_id: VariantId,
     session: ReadSession,
     staff: StockKeeper,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     return await _variant_page(request, session, staff, variant_id, page=page)
 
@@ -118,18 +116,18 @@ async def adjust_stock(
             errors["delta"] = error.message
         else:
             after = change.variant.stock_quantity
-            await audit_service.record(
+            return await audited_redirect(
+                request,
                 session,
-                audit_actor(request, staff),
+                staff,
                 "stock.adjust",
                 entity_type="variant",
                 entity_id=variant_id,
                 before={"on_hand": after - delta},
                 after={"on_hand": after, "delta": delta, "reason": values["reason"]},
+                to=f"/admin/inventory/{variant_id}",
+                message=f"Stock of {change.variant.sku} is now {after}.",
             )
-            response = see_other(f"/admin/inventory/{variant_id}")
-            flash(response, request, f"Stock of {change.variant.sku} is now {after}.")
-            return response
     return await _variant_page(
         request, session, staff, variant_id, values=values, errors=errors, status_code=422
     )

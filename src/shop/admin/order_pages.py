@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.admin.access import OrdersReader, OrdersWriter, admin_page, audit_actor
+from shop.admin.access import OrdersReader, OrdersWriter, admin_page
+from shop.admin.outcomes import audited_redirect, record_change
+from shop.admin.params import PageNumber
 from shop.admin.product_form import dollars
-from shop.audit import service as audit_service
 from shop.errors import ShopError
 from shop.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from shop.models.orders import OrderStatus
@@ -29,9 +30,8 @@ from shop.orders.repository import OrderFilters
 from shop.orders.schemas import FulfillmentCreate
 from shop.web.dependencies import DatabaseDep, ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import field_errors, text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(
     prefix="/admin/orders", include_in_schema=False, default_response_class=HTMLResponse
@@ -72,7 +72,7 @@ async def list_orders(
     staff: OrdersReader,
     status: Annotated[OrderStatus | None, Query()] = None,
     email: Annotated[str, Query(max_length=254)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     result = await orders_service.list_orders(
         session, _filters(status, email), PageRequest(page, PAGE_SIZE)
@@ -136,9 +136,10 @@ async def export_orders(
         count += len(page.items)
         if count >= page.total or not page.items:
             break
-    await audit_service.record(
+    await record_change(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "orders.export",
         entity_type="order",
         after={"rows": count, "status": status, "email": email or None},
@@ -205,10 +206,11 @@ async def transition(
         to = OrderStatus(text_field(form, "to"))
     except ValueError:
         to = None
-    response = see_other(f"/admin/orders/{number}")
+    back = f"/admin/orders/{number}"
     if to not in BUTTON_TRANSITIONS:
-        flash(response, request, "Choose one of the offered status changes.", kind="error")
-        return response
+        return redirect_with_flash(
+            request, back, "Choose one of the offered status changes.", kind="error"
+        )
     async with database.read() as session:
         before = (await orders_service.get_order(session, number)).status
     try:
@@ -227,21 +229,20 @@ async def transition(
                 actor = await orders_service.staff_actor(session, staff.user_id)
                 await orders_service.transition(session, order, to, actor=actor)
     except ShopError as error:
-        flash(response, request, error.message, kind="error")
-        return response
+        return redirect_with_flash(request, back, error.message, kind="error")
     async with database.transaction() as session:
         order = await orders_service.get_order(session, number)
-        await audit_service.record(
+        await record_change(
+            request,
             session,
-            audit_actor(request, staff),
+            staff,
             "order.transition",
             entity_type="order",
             entity_id=order.number,
             before={"status": before},
             after={"status": order.status, "reason": reason},
         )
-    flash(response, request, f"Order {order.number} is now {order.status}.")
-    return response
+    return redirect_with_flash(request, back, f"Order {order.number} is now {order.status}.")
 
 
 @router.post("/{number}/fulfil")
@@ -291,22 +292,18 @@ async def fulfil(
             values=values,
             status_code=409,
         )
-    await audit_service.record(
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "order.fulfil",
         entity_type="order",
         entity_id=order.number,
         before={"status": before},
         after={"status": order.status, **data.model_dump()},
+        to=f"/admin/orders/{order.number}",
+        message=f"Order {order.number} shipped with {data.carrier} {data.tracking_number}.",
     )
-    response = see_other(f"/admin/orders/{order.number}")
-    flash(
-        response,
-        request,
-        f"Order {order.number} shipped with {data.carrier} {data.tracking_number}.",
-    )
-    return response
 
 
 @router.post("/{number}/refund")
@@ -361,9 +358,10 @@ async def refund(
                 status_code=error.status,
             )
     async with database.transaction() as session:
-        await audit_service.record(
+        await record_change(
+            request,
             session,
-            audit_actor(request, staff),
+            staff,
             "order.refund",
             entity_type="order",
             entity_id=number,
@@ -374,21 +372,16 @@ async def refund(
                 "reason": values["reason"],
             },
         )
-    response = see_other(f"/admin/orders/{number}")
+    back = f"/admin/orders/{number}"
     if result.status == "failed":
-        flash(
-            response,
+        return redirect_with_flash(
             request,
+            back,
             "The payment provider refused the refund; nothing was refunded.",
             kind="error",
         )
-    elif result.status == "pending":
-        flash(
-            response,
-            request,
-            "Refund requested; the provider has not confirmed it yet.",
-            kind="info",
+    if result.status == "pending":
+        return redirect_with_flash(
+            request, back, "Refund requested; the provider has not confirmed it yet.", kind="info"
         )
-    else:
-        flash(response, request, f"Refunded {values['amount']} to the customer.")
-    return response
+    return redirect_with_flash(request, back, f"Refunded {values['amount']} to the customer.")

@@ -10,11 +10,11 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from shop.admin.params import MAX_ID
 from shop.catalog.schemas import ProductCreate, ProductUpdate, VariantCreate, VariantUpdate
 from shop.kit.money import MAX_AMOUNT, MoneyIn, parse_major
 from shop.web.pages.forms import field_errors, parse_int, text_field
 
-MAX_ID = 2**63 - 1
 MAX_STOCK = 1_000_000_000
 PRODUCT_FIELDS = ("name", "slug", "description", "status", "category_id", "brand_id")
 VARIANT_FIELDS = ("sku", "price", "stock", "options")
@@ -119,14 +119,7 @@ def product_create(parsed: Parsed, currency: str) -> ProductCreate | None:
             featured=bool(values["featured"]),
             category_id=parsed.data["category_id"],
             brand_id=parsed.data["brand_id"],
-            variants=[
-                VariantCreate(
-                    sku=values["sku"],
-                    options=parsed.data["options"],
-                    price=MoneyIn(amount=parsed.data["price"], currency=currency),
-                    stock_quantity=parsed.data["stock"],
-                )
-            ],
+            variants=[_new_variant(parsed, currency)],
         )
     except ValidationError as error:
         _collect(error, parsed)
@@ -166,15 +159,20 @@ def variant_create(parsed: Parsed, currency: str) -> VariantCreate | None:
     if parsed.errors:
         return None
     try:
-        return VariantCreate(
-            sku=parsed.values["sku"],
-            options=parsed.data["options"],
-            price=MoneyIn(amount=parsed.data["price"], currency=currency),
-            stock_quantity=parsed.data["stock"],
-        )
+        return _new_variant(parsed, currency)
     except ValidationError as error:
         _collect(error, parsed)
         return None
+
+
+def _new_variant(parsed: Parsed, currency: str) -> VariantCreate:
+    """Raises ValidationError; the callers collect it into `parsed.errors`."""
+    return VariantCreate(
+        sku=parsed.values["sku"],
+        options=parsed.data["options"],
+        price=MoneyIn(amount=parsed.data["price"], currency=currency),
+        stock_quantity=parsed.data["stock"],
+    )
 
 
 def variant_update(parsed: Parsed, currency: str, *, with_active: bool) -> VariantUpdate | None:

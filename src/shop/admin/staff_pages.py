@@ -3,15 +3,14 @@ role or access (`staff:write`, admins). Every change is audited; passwords never
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.admin.access import StaffReader, StaffWriter, admin_page, audit_actor
-from shop.audit import service as audit_service
+from shop.admin.access import StaffReader, StaffWriter, admin_page
+from shop.admin.outcomes import audited_redirect, record_change
+from shop.admin.params import RowId
 from shop.auth.browser_session import Shopper
 from shop.auth.permissions import ROLE_PERMISSIONS, STAFF_ROLES
 from shop.errors import ShopError
@@ -20,15 +19,14 @@ from shop.staff import service as staff_service
 from shop.staff.schemas import StaffCreate, StaffRead, StaffUpdate
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import Flash, flash
+from shop.web.pages.flash import Flash
 from shop.web.pages.forms import field_errors, text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(
     prefix="/admin/staff", include_in_schema=False, default_response_class=HTMLResponse
 )
 
-MAX_ID = 2**63 - 1
 ROLES = [role for role in Role if role in STAFF_ROLES]
 
 
@@ -94,9 +92,10 @@ async def create_staff(
         return await _page(
             request, session, staff, values=values, errors={"email": error.message}, status_code=409
         )
-    await audit_service.record(
+    await record_change(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "staff.create",
         entity_type="user",
         entity_id=user.id,
@@ -114,21 +113,21 @@ async def create_staff(
 @router.post("/{staff_id}")
 async def update_staff(
     request: Request,
-    staff_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    staff_id: RowId,
     session: WriteSession,
     staff: StaffWriter,
     _csrf: CsrfProtected,
 ) -> Response:
     form = await request.form()
-    response = see_other("/admin/staff")
     try:
         data = StaffUpdate(
             role=text_field(form, "role") or None,
             is_active=text_field(form, "is_active") == "true",
         )
     except ValidationError:
-        flash(response, request, "Choose a role from the list.", kind="error")
-        return response
+        return redirect_with_flash(
+            request, "/admin/staff", "Choose a role from the list.", kind="error"
+        )
     members = await staff_service.list_staff(session, staff.claims())
     current = next((m for m in members if m.id == staff_id), None)
     before = StaffRead.model_validate(current) if current else None
@@ -136,20 +135,16 @@ async def update_staff(
         async with session.begin_nested():
             user = await staff_service.update_staff(session, staff.claims(), staff_id, data)
     except ShopError as error:
-        flash(response, request, error.message, kind="error")
-        return response
-    await audit_service.record(
+        return redirect_with_flash(request, "/admin/staff", error.message, kind="error")
+    return await audited_redirect(
+        request,
         session,
-        audit_actor(request, staff),
+        staff,
         "staff.update",
         entity_type="user",
         entity_id=staff_id,
         before=before,
         after=StaffRead.model_validate(user),
+        to="/admin/staff",
+        message=f"{user.email}: {user.role}, {'active' if user.is_active else 'no access'}.",
     )
-    flash(
-        response,
-        request,
-        f"{user.email}: {user.role}, {'active' if user.is_active else 'no access'}.",
-    )
-    return response

@@ -23,7 +23,7 @@ from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.flash import Flash, flash
 from shop.web.pages.forms import as_sentence, parse_int, text_field
 from shop.web.pages.rendering import render
-from shop.web.pages.responses import safe_next, see_other
+from shop.web.pages.responses import redirect_with_flash, safe_next, see_other
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -100,14 +100,12 @@ async def add_to_cart(
     variant_id = parse_int(text_field(form, "variant_id"), minimum=1, maximum=MAX_ID)
     quantity = parse_int(text_field(form, "quantity") or "1", minimum=1, maximum=MAX_LINE_QUANTITY)
     if variant_id is None or quantity is None:
-        response = see_other(_back(request))
         problem = (
             "Choose an option first."
             if variant_id is None
             else f"The quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}."
         )
-        flash(response, request, problem, kind="error")
-        return response
+        return redirect_with_flash(request, _back(request), problem, kind="error")
     response = see_other("/cart")
     access = await cart_for_change(session, request, response, shopper)
     try:
@@ -138,11 +136,10 @@ async def _change_line(
     *,
     quantity: int | None,
 ) -> Response:
-    response = see_other("/cart")
     found = await find_cart(session, request, shopper)
     if found is None:
-        flash(response, request, "Your cart is empty.", kind="error")
-        return response
+        return redirect_with_flash(request, "/cart", "Your cart is empty.", kind="error")
+    response = see_other("/cart")
     access = found[1]
     try:
         if quantity is None or quantity == 0:
@@ -165,8 +162,8 @@ async def _change_line(
             )
             flash(response, request, "Cart updated.")
     except ShopError as error:
-        response = see_other("/cart")
-        flash(response, request, as_sentence(error.message), kind="error")
+        # A fresh redirect: the success message queued above must not show.
+        return redirect_with_flash(request, "/cart", as_sentence(error.message), kind="error")
     return response
 
 
@@ -181,14 +178,12 @@ async def update_line(
     form = await request.form()
     quantity = parse_int(text_field(form, "quantity"), minimum=0, maximum=MAX_LINE_QUANTITY)
     if quantity is None:
-        response = see_other("/cart")
-        flash(
-            response,
+        return redirect_with_flash(
             request,
+            "/cart",
             f"The quantity must be a whole number from 0 to {MAX_LINE_QUANTITY}.",
             kind="error",
         )
-        return response
     return await _change_line(request, session, shopper, line_id, quantity=quantity)
 
 
@@ -209,12 +204,10 @@ async def apply_coupon(
 ) -> Response:
     form = await request.form()
     code = text_field(form, "code", max_length=pricing_service.MAX_CODE_LENGTH)
-    response = see_other("/cart")
     found = await find_cart(session, request, shopper)
     if not code or found is None:
         message = "Enter a coupon code." if found else "Add something to your cart first."
-        flash(response, request, message, kind="error")
-        return response
+        return redirect_with_flash(request, "/cart", message, kind="error")
     access = found[1]
     try:
         await carts_service.apply_coupon(
@@ -225,10 +218,10 @@ async def apply_coupon(
             code=code,
         )
     except ShopError as error:
-        flash(response, request, as_sentence(error.message), kind="error")
-        return response
-    flash(response, request, f"Coupon {pricing_service.normalize_coupon_code(code)} applied.")
-    return response
+        return redirect_with_flash(request, "/cart", as_sentence(error.message), kind="error")
+    return redirect_with_flash(
+        request, "/cart", f"Coupon {pricing_service.normalize_coupon_code(code)} applied."
+    )
 
 
 @router.post("/cart/coupon/remove")

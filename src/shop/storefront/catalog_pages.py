@@ -23,11 +23,11 @@ from shop.reviews.schemas import ReviewCreate
 from shop.storefront.listing_params import SORT_CHOICES, ListingParams, read_listing_params
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import Flash, flash
+from shop.web.pages.flash import Flash
 from shop.web.pages.formatting import money
 from shop.web.pages.forms import as_sentence, field_errors, text_field
 from shop.web.pages.rendering import render, render_fragment
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash, see_other
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -282,7 +282,7 @@ async def post_review(
             review_values=values,
             status_code=422,
         )
-    response = see_other(f"/products/{product.slug}#reviews")
+    back = f"/products/{product.slug}#reviews"
     try:
         await reviews_service.create_review(
             session,
@@ -293,14 +293,14 @@ async def post_review(
             body=data.body,
         )
     except ShopError as error:
-        flash(
-            response,
+        return redirect_with_flash(
             request,
+            back,
             "You have already reviewed this product."
             if error.code == "review_exists"
             else as_sentence(error.message),
             kind="error",
         )
-        return response
-    flash(response, request, "Thank you! Your review will appear once it has been approved.")
-    return response
+    return redirect_with_flash(
+        request, back, "Thank you! Your review will appear once it has been approved."
+    )

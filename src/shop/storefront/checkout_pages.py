@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.auth.browser_session import OptionalShopper, Shopper, guest_cart
 from shop.carts.service import CartView
 from shop.checkout import client_payments, workflows
+from shop.db.session import Database
 from shop.errors import NotFound, ShopError
 from shop.orders import service as orders_service
 from shop.orders.dependencies import GatewaysDep
@@ -171,22 +172,14 @@ async def place_order(
         checkout_request(values, cart_id=cart_id, provider=provider) if cart_id else (None, {})
     )
     if data is None or values.get("action") == "review":
-        # The header data first: one connection at a time per request.
-        chrome = await chrome_for(request)
-        async with database.read() as session:
-            cart, redirect = await cart_or_redirect(request, session, shopper)
-            if cart is None:
-                return redirect  # type: ignore[return-value]
-            return await render_checkout(
-                request,
-                session,
-                cart,
-                shopper,
-                values,
-                errors=errors,
-                status_code=422 if errors else 200,
-                chrome=chrome,
-            )
+        return await _checkout_again(
+            request,
+            database,
+            shopper,
+            values,
+            errors=errors,
+            status_code=422 if errors else 200,
+        )
     place = client_payments.place_order if provider == "stripe" else workflows.checkout
     try:
         answer = await place(
@@ -213,6 +206,28 @@ async def place_order(
     if provider == "stripe" and isinstance(in_progress, str):
         # Back from the payment step with a new form: that order still awaits its payment.
         return see_other(f"{STRIPE_PAY_PATH}/{in_progress}")
+    return await _checkout_again(
+        request,
+        database,
+        shopper,
+        values,
+        checkout_error=_explain(status, body),
+        status_code=status if status in (402, 409, 422) else 400,
+    )
+
+
+async def _checkout_again(
+    request: Request,
+    database: Database,
+    shopper: Shopper | None,
+    values: CheckoutValues,
+    *,
+    errors: dict[str, str] | None = None,
+    checkout_error: str | None = None,
+    status_code: int,
+) -> Response:
+    """The checkout page once more, with what was typed and why it did not go through."""
+    # The header data first: one connection at a time per request.
     chrome = await chrome_for(request)
     async with database.read() as session:
         cart, redirect = await cart_or_redirect(request, session, shopper)
@@ -224,8 +239,9 @@ async def place_order(
             cart,
             shopper,
             values,
-            checkout_error=_explain(status, body),
-            status_code=status if status in (402, 409, 422) else 400,
+            errors=errors,
+            checkout_error=checkout_error,
+            status_code=status_code,
             chrome=chrome,
         )
 

@@ -28,6 +28,9 @@ from testhub.shopapi import ShopApi
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 _OBSERVED = pytest.StashKey[dict[str, Any]]()
 _results: list[dict[str, Any]] = []
+_CLIENT_ERROR_NOTICE = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d"
+)
 
 
 def _settings() -> HubSettings:
@@ -112,13 +115,18 @@ def _testhub_observe(request: pytest.FixtureRequest) -> Iterator[None]:
     page.set_default_navigation_timeout(settings.navigation_timeout_ms)
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # Chromium also logs every 4xx answer ("Failed to load resource: ... status of 402"):
+        # the shop's deliberate answer (a declined card's page, a missing favicon), not an error
+        # of the page. 5xx answers are kept, here and among the failed requests.
+        if message.type == "error" and not _CLIENT_ERROR_NOTICE.match(message.text):
             observed["console_errors"].append(message.text[:500])
 
     def on_page_error(error: Exception) -> None:
         observed["console_errors"].append(f"uncaught: {error}"[:500])
 
     def on_failed(req: Request) -> None:
+        if req.failure == "net::ERR_ABORTED":
+            return  # cancelled by the page itself (a navigation left it), not a failure
         observed["failed_requests"].append(
             {"method": req.method, "url": req.url, "status": None, "error": req.failure}
         )

@@ -18,9 +18,8 @@ from shop.models.customers import Address
 from shop.storefront.account.common import render_account
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import field_errors, text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(default_response_class=HTMLResponse)
 
@@ -94,9 +93,7 @@ async def add_address(
         except TooManyAddresses as error:
             errors = {"form": error.message}
         else:
-            response = see_other("/account/addresses")
-            flash(response, request, "Address saved.")
-            return response
+            return redirect_with_flash(request, "/account/addresses", "Address saved.")
     return await _list_page(
         request, session, shopper.user_id, values=values, errors=errors, status_code=422
     )
@@ -132,9 +129,7 @@ async def update_address(
             status_code=422,
         )
     await customers_service.update_address(session, shopper.user_id, address_id, data)
-    response = see_other("/account/addresses")
-    flash(response, request, "Address updated.")
-    return response
+    return redirect_with_flash(request, "/account/addresses", "Address updated.")
 
 
 @router.post("/account/addresses/{address_id}/default")
@@ -146,9 +141,7 @@ async def make_default(
     session: WriteSession,
 ) -> Response:
     await customers_service.set_default_address(session, shopper.user_id, address_id)
-    response = see_other("/account/addresses")
-    flash(response, request, "Default address changed.")
-    return response
+    return redirect_with_flash(request, "/account/addresses", "Default address changed.")
 
 
 @router.post("/account/addresses/{address_id}/delete")
@@ -160,6 +153,4 @@ async def delete_address(
     session: WriteSession,
 ) -> Response:
     await customers_service.delete_address(session, shopper.user_id, address_id)
-    response = see_other("/account/addresses")
-    flash(response, request, "Address deleted.")
-    return response
+    return redirect_with_flash(request, "/account/addresses", "Address deleted.")

@@ -7,8 +7,10 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from shop.errors import ShopError
+from shop.web.pages.forms import text_field
 from shop.web.pages.rendering import render
 
 # (path, label): the menu of /account pages, in order.
@@ -21,6 +23,15 @@ SECTIONS = (
     ("/account/password", "Password"),
     ("/account/delete", "Delete account"),
 )
+
+
+def name_and_email(form: FormData) -> dict[str, str]:
+    """The person's fields of the registration and profile forms, as typed."""
+    return {
+        "first_name": text_field(form, "first_name", max_length=100),
+        "last_name": text_field(form, "last_name", max_length=100),
+        "email": text_field(form, "email", max_length=254),
+    }
 
 
 def error_fields(error: ShopError, *, default: str = "form") -> dict[str, str]:

@@ -15,13 +15,13 @@ from shop.customers import privacy
 from shop.customers import service as customers_service
 from shop.customers.errors import OpenOrders, StaffAccountDeletion, WrongPassword
 from shop.customers.schemas import ProfileUpdate
-from shop.storefront.account.common import error_fields, render_account
+from shop.storefront.account.common import error_fields, name_and_email, render_account
 from shop.storefront.account.sign_in_pages import password_field
 from shop.web.dependencies import ClientIp, ReadSession, SettingsDep, WriteSession
 from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.flash import flash
-from shop.web.pages.forms import field_errors, text_field
-from shop.web.pages.responses import see_other
+from shop.web.pages.forms import field_errors
+from shop.web.pages.responses import redirect_with_flash, see_other
 
 router = APIRouter(default_response_class=HTMLResponse)
 
@@ -49,11 +49,7 @@ async def update_profile(
     request: Request, _: CsrfProtected, shopper: SignedInShopper, session: WriteSession
 ) -> Response:
     form = await request.form()
-    values = {
-        "first_name": text_field(form, "first_name", max_length=100),
-        "last_name": text_field(form, "last_name", max_length=100),
-        "email": text_field(form, "email", max_length=254),
-    }
+    values = name_and_email(form)
     password = password_field(form, "current_password")
     errors: dict[str, str] = {}
     try:
@@ -81,9 +77,7 @@ async def update_profile(
         return await render_account(
             request, "profile.html", {"values": values, "errors": errors}, status_code=422
         )
-    response = see_other("/account/profile")
-    flash(response, request, "Your profile has been saved.")
-    return response
+    return redirect_with_flash(request, "/account/profile", "Your profile has been saved.")
 
 
 # --- password ------------------------------------------------------------------------------

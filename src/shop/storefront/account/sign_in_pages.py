@@ -17,13 +17,13 @@ from shop.auth.permissions import is_staff
 from shop.auth.schemas import PASSWORD_INPUT_MAX_LENGTH, UserCreate
 from shop.customers import recovery
 from shop.errors import ShopError, TooManyRequests
-from shop.storefront.account.common import error_fields
+from shop.storefront.account.common import error_fields, name_and_email
 from shop.web.dependencies import ClientIp, ReadSession, SettingsDep, WriteSession, get_database
 from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.flash import flash
 from shop.web.pages.forms import field_errors, text_field
 from shop.web.pages.rendering import render
-from shop.web.pages.responses import safe_next, see_other
+from shop.web.pages.responses import redirect_with_flash, safe_next, see_other
 
 router = APIRouter(default_response_class=HTMLResponse)
 
@@ -129,11 +129,7 @@ async def register(
     request: Request, _: CsrfProtected, settings: SettingsDep, client_ip: ClientIp
 ) -> Response:
     form = await request.form()
-    values = {
-        "first_name": text_field(form, "first_name", max_length=100),
-        "last_name": text_field(form, "last_name", max_length=100),
-        "email": text_field(form, "email", max_length=254),
-    }
+    values = name_and_email(form)
     password = password_field(form, "password")
     errors: dict[str, str] = {}
     try:
@@ -200,15 +196,13 @@ async def forgot(
             status_code=429,
             headers=_retry_headers(error),
         )
-    response = see_other("/login")
-    flash(
-        response,
+    return redirect_with_flash(
         request,
+        "/login",
         "If an account exists for that email, we have sent it a link to choose a new "
         "password. The link works once, for 30 minutes.",
         kind="info",
     )
-    return response
 
 
 # A reset link must not leak through the Referer header to anything this page loads.
@@ -251,6 +245,6 @@ async def reset(
             status_code=422,
             headers=NO_REFERRER,
         )
-    response = see_other("/login")
-    flash(response, request, "Your password has been changed. Sign in with your new password.")
-    return response
+    return redirect_with_flash(
+        request, "/login", "Your password has been changed. Sign in with your new password."
+    )

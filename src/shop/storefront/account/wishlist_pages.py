@@ -15,9 +15,8 @@ from shop.storefront.account.common import render_account
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.errors import login_url
-from shop.web.pages.flash import flash
 from shop.web.pages.forms import parse_int, text_field
-from shop.web.pages.responses import safe_next, see_other
+from shop.web.pages.responses import redirect_with_flash, safe_next
 from shop.wishlists import service as wishlists_service
 from shop.wishlists.repository import MAX_ID
 
@@ -50,32 +49,28 @@ async def add_to_wishlist(
     back = safe_next(text_field(form, "next"), default=WISHLIST_PATH)
     if shopper is None:
         # A POST cannot be replayed after signing in: come back to the page it was sent from.
-        response = see_other(login_url(back))
-        flash(response, request, "Sign in to save products to your wishlist.", kind="info")
-        return response
+        return redirect_with_flash(
+            request, login_url(back), "Sign in to save products to your wishlist.", kind="info"
+        )
     product_id = parse_int(text_field(form, "product_id"), minimum=1, maximum=MAX_ID)
-    response = see_other(back)
     if product_id is None:
-        flash(response, request, "That product could not be saved.", kind="error")
-        return response
+        return redirect_with_flash(request, back, "That product could not be saved.", kind="error")
     try:
         added = await wishlists_service.add_item(
             session, user_id=shopper.user_id, product_id=product_id
         )
     except ShopError:
-        flash(
-            response, request, "That product is not for sale, so it cannot be saved.", kind="error"
+        return redirect_with_flash(
+            request, back, "That product is not for sale, so it cannot be saved.", kind="error"
         )
-        return response
     name = added.row.name
-    flash(
-        response,
+    return redirect_with_flash(
         request,
+        back,
         f"{name} saved to your wishlist."
         if added.created
         else f"{name} is already on your wishlist.",
     )
-    return response
 
 
 @router.post(WISHLIST_PATH + "/{product_id}/remove")
@@ -87,6 +82,4 @@ async def remove_from_wishlist(
     session: WriteSession,
 ) -> Response:
     await wishlists_service.remove_item(session, user_id=shopper.user_id, product_id=product_id)
-    response = see_other(WISHLIST_PATH)
-    flash(response, request, "Removed from your wishlist.")
-    return response
+    return redirect_with_flash(request, WISHLIST_PATH, "Removed from your wishlist.")
