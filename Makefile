@@ -33,7 +33,7 @@ seed: setup ## Load the demo catalog and users
 
 test: ## Start PostgreSQL/Redis if needed and run the whole test suite with coverage
 	@scripts/bootstrap.sh services
-	@$(UV_RUN) pytest -n 2 --dist loadgroup --cov --cov-report=term --cov-report=xml:var/coverage.xml --durations=15
+	@$(UV_RUN) pytest -n 3 --dist loadgroup --cov --cov-report=term --cov-report=xml:var/coverage.xml --durations=15
 
 test-fast: ## Tests on SQLite only, no coverage
 	@$(UV_RUN) pytest -n 2 -k "not postgres" -q

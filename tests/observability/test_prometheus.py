@@ -302,6 +302,14 @@ class TestPrometheus:
         with httpx.Client(
             base_url=stack.shop.base_url, timeout=30, headers={"Connection": "close"}
         ) as http:
+            # rate() counts no increase in a series' first sample: let Prometheus see the
+            # 5xx series once before the burst, as it would have in a long-running shop.
+            assert http.get(FORCED_ERROR_PATH).status_code == 500
+            wait_until(
+                lambda: bool(stack.query('shop_http_requests_total{status=~"5.."}')),
+                timeout=30,
+                what="the 5xx series in Prometheus",
+            )
             for _ in range(150):
                 assert http.get(FORCED_ERROR_PATH).status_code == 500
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from shop.admin.access import CatalogEditor, admin_page
-from shop.admin.outcomes import audited_redirect, refused_field
+from shop.admin.outcomes import audited_redirect, refusal_errors
 from shop.admin.params import MAX_ID, RowId
 from shop.auth.browser_session import Shopper
 from shop.catalog import admin_service
@@ -19,7 +20,7 @@ from shop.catalog.schemas import CategoryAdminRead, CategoryCreate, CategoryUpda
 from shop.errors import ShopError
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.forms import field_errors, parse_int, text_field
+from shop.web.pages.forms import parse_int, text_field
 from shop.web.pages.responses import redirect_with_flash
 
 router = APIRouter(
@@ -28,6 +29,13 @@ router = APIRouter(
 
 CategoryId = RowId
 FIELDS = ("name", "slug", "parent_id", "description", "position")
+
+
+def _read_form(form: FormData) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """(the values as typed, the data for the schema, {field: message})."""
+    values = {name: text_field(form, name) for name in FIELDS}
+    errors: dict[str, str] = {}
+    return values, _data(values, errors), errors
 
 
 def _data(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -83,17 +91,12 @@ async def categories(request: Request, session: ReadSession, staff: CatalogEdito
 async def create_category(
     request: Request, session: WriteSession, staff: CatalogEditor, _csrf: CsrfProtected
 ) -> Response:
-    form = await request.form()
-    values = {name: text_field(form, name) for name in FIELDS}
-    errors: dict[str, str] = {}
-    data = _data(values, errors)
+    values, data, errors = _read_form(await request.form())
     if not errors:
         try:
             category = await admin_service.create_category(session, CategoryCreate(**data))
-        except ValidationError as error:
-            errors = field_errors(error)
-        except ShopError as error:
-            errors = {refused_field(error): error.message}
+        except (ValidationError, ShopError) as error:
+            errors = refusal_errors(error)
         else:
             return await audited_redirect(
                 request,
@@ -133,20 +136,15 @@ async def update_category(
     _csrf: CsrfProtected,
 ) -> Response:
     before = CategoryAdminRead.of(await admin_service.get_category(session, category_id))
-    form = await request.form()
-    values = {name: text_field(form, name) for name in FIELDS}
-    errors: dict[str, str] = {}
-    data = _data(values, errors)
+    values, data, errors = _read_form(await request.form())
     if not errors:
         try:
             async with session.begin_nested():
                 category = await admin_service.update_category(
                     session, category_id, CategoryUpdate(**data)
                 )
-        except ValidationError as error:
-            errors = field_errors(error)
-        except ShopError as error:
-            errors = {refused_field(error): error.message}
+        except (ValidationError, ShopError) as error:
+            errors = refusal_errors(error)
         else:
             return await audited_redirect(
                 request,

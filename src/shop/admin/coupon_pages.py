@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.admin.access import CouponManager, admin_page
-from shop.admin.outcomes import audited_redirect, refused_field
+from shop.admin.outcomes import audited_redirect, refusal_errors
 from shop.admin.params import PageNumber, RowId
 from shop.admin.product_form import dollars
 from shop.auth.browser_session import Shopper
@@ -23,7 +23,7 @@ from shop.pricing import admin_service as pricing_admin
 from shop.pricing.schemas import CouponCreate, CouponRead, CouponUpdate
 from shop.web.dependencies import ReadSession, SettingsDep, WriteSession
 from shop.web.pages.csrf import CsrfProtected
-from shop.web.pages.forms import field_errors, parse_int, text_field
+from shop.web.pages.forms import parse_int, text_field
 
 router = APIRouter(
     prefix="/admin/coupons", include_in_schema=False, default_response_class=HTMLResponse
@@ -121,10 +121,8 @@ async def create_coupon(
                 coupon = await pricing_admin.create_coupon(
                     session, CouponCreate(**data), currency=settings.currency
                 )
-        except ValidationError as error:
-            errors = field_errors(error, prefix=_ERROR_NAMES)
-        except ShopError as error:
-            errors = {refused_field(error, default="code"): error.message}
+        except (ValidationError, ShopError) as error:
+            errors = refusal_errors(error, default="code", prefix=_ERROR_NAMES)
         else:
             return await audited_redirect(
                 request,

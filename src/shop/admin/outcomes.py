@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse
 
@@ -15,6 +15,7 @@ from shop.admin.access import audit_actor
 from shop.audit import service as audit_service
 from shop.auth.browser_session import Shopper
 from shop.errors import ShopError
+from shop.web.pages.forms import field_errors
 from shop.web.pages.responses import redirect_with_flash
 
 AuditState = Mapping[str, Any] | BaseModel | None
@@ -73,3 +74,15 @@ async def audited_redirect(
 def refused_field(error: ShopError, *, default: str = "form") -> str:
     """The form field a service error is about (its `field` extra), else `default`."""
     return str(error.extra.get("field") or default)
+
+
+def refusal_errors(
+    error: ValidationError | ShopError,
+    *,
+    default: str = "form",
+    prefix: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """{field: message} for a form the schema or the service refused (see `refused_field`)."""
+    if isinstance(error, ValidationError):
+        return field_errors(error, prefix=prefix)
+    return {refused_field(error, default=default): error.message}

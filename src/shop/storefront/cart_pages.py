@@ -15,6 +15,7 @@ from shop.carts import service as carts_service
 from shop.carts.errors import MAX_LINE_QUANTITY
 from shop.carts.service import CartView, LineIssue
 from shop.errors import ShopError
+from shop.observability import metrics
 from shop.pricing import service as pricing_service
 from shop.pricing.calculator import coupon_discount
 from shop.storefront.visitor_cart import cart_for_change, find_cart
@@ -124,6 +125,7 @@ async def add_to_cart(
                 back.headers.append(name, value)
         flash(back, request, as_sentence(error.message), kind="error")
         return back
+    metrics.count_funnel_step("add_to_cart")
     flash(response, request, "Added to your cart.")
     return response
 

@@ -18,6 +18,7 @@ from shop.catalog.search_terms import MAX_QUERY_LENGTH, parse_search
 from shop.catalog.service import CategoryNode
 from shop.errors import NotFound, ShopError
 from shop.kit.pagination import PageRequest
+from shop.observability import metrics
 from shop.reviews import service as reviews_service
 from shop.reviews.schemas import ReviewCreate
 from shop.storefront.listing_params import SORT_CHOICES, ListingParams, read_listing_params
@@ -250,6 +251,7 @@ async def product_page(
     product = await catalog_service.get_public_product(session, slug)
     if product.slug != slug:  # reached by id: one address per product
         return see_other(f"/products/{product.slug}")
+    metrics.count_funnel_step("product_view")
     return await _product_page(request, session, product, shopper)
 
 

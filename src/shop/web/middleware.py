@@ -6,6 +6,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shop.web.problems import problem_response
+
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"strict-origin-when-cross-origin",
@@ -50,7 +52,23 @@ class SecurityHeadersMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        if _has_nul(scope):
+            # No text we store may hold NUL (PostgreSQL refuses it); say so instead of failing.
+            refusal = problem_response(
+                400,
+                "invalid_characters",
+                "Bad request",
+                "the address contains a NUL character (%00), which no field accepts",
+            )
+            await refusal(scope, receive, send_with_headers)
+            return
+
         await self.app(scope, receive, send_with_headers)
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return b"%00" in query or "\x00" in scope.get("path", "")
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
