@@ -23,7 +23,8 @@ from tests.live import LiveShop, free_port, start_shop
 from tests.observability.monitoring_files import RULES, alert_rules, panel_queries
 from tests.observability.promql import KUBERNETES_METRICS, metric_names
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# One stack (a shop, three exporters, Prometheus) per module: keep its tests on one xdist worker.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("prometheus_stack")]
 
 PROMETHEUS = "/usr/bin/prometheus"
 EXPORTERS = {
@@ -176,7 +177,15 @@ def stack(
             timeout=60,
             what="Prometheus",
         )
-        yield Stack(shop, base)
+        stack = Stack(shop, base)
+        # Ready is not scraped: wait until every target has answered one scrape.
+        wait_until(
+            lambda: {r["metric"]["job"]: r["value"][1] for r in stack.query("up")}
+            == {job: "1" for job in (SHOP_JOB, *exporters)},
+            timeout=60,
+            what="a first scrape of every target",
+        )
+        yield stack
     finally:
         processes.stop()
         shop.stop()

@@ -28,7 +28,9 @@ from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.live import free_port
 from tests.shop.integrations.payments.conftest import STRIPE_TEST_KEY
 
-NOW = time.time()
+# Parsing is checked against a fixed clock: signatures default to this moment, so a test that runs
+# minutes after collection (xdist on a busy machine) is not mistaken for a stale delivery.
+NOW = 1_790_000_000.0
 
 
 def key() -> str:
@@ -252,6 +254,7 @@ def intent_object(**changes: Any) -> dict[str, Any]:
 
 
 def signed(fake: FakeStripe, body: bytes, **options: Any) -> dict[str, str]:
+    options.setdefault("timestamp", int(NOW))
     return {"stripe-signature": fake.sign(body, **options), "content-type": "application/json"}
 
 
