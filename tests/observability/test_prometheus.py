@@ -180,8 +180,10 @@ def stack(
         stack = Stack(shop, base)
         # Ready is not scraped: wait until every target has answered one scrape.
         wait_until(
-            lambda: {r["metric"]["job"]: r["value"][1] for r in stack.query("up")}
-            == {job: "1" for job in (SHOP_JOB, *exporters)},
+            lambda: (
+                {r["metric"]["job"]: r["value"][1] for r in stack.query("up")}
+                == {job: "1" for job in (SHOP_JOB, *exporters)}
+            ),
             timeout=60,
             what="a first scrape of every target",
         )

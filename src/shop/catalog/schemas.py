@@ -25,6 +25,7 @@ from shop.catalog.listing import FacetValue, ListingRow, ProductPage
 from shop.catalog.product_view import ProductView
 from shop.kit.money import MoneyIn, MoneyRead
 from shop.kit.slugs import SLUG_PATTERN
+from shop.kit.text import MULTILINE, ONE_LINE
 from shop.models.catalog import Brand, Category, ProductStatus
 
 MAX_ID = 2**63 - 1
@@ -33,11 +34,21 @@ MAX_STOCK = 1_000_000_000
 
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 StrictBool = Annotated[bool, Field(strict=True)]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+ProductName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+]
+ShortName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), ONE_LINE
+]
 ProductSlug = Annotated[str, StringConstraints(max_length=140, pattern=SLUG_PATTERN)]
 Slug = Annotated[str, StringConstraints(max_length=120, pattern=SLUG_PATTERN)]
-Description = Annotated[str, StringConstraints(max_length=20_000)]
+Description = Annotated[str, StringConstraints(max_length=20_000), MULTILINE]
+ShortDescription = Annotated[str, StringConstraints(max_length=5_000), MULTILINE]
+# A one-line label of up to 200 characters (variant titles, image alt texts).
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), ONE_LINE]
+NonEmptyLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE
+]
 Position = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Sku = Annotated[
     str,
@@ -45,14 +56,18 @@ Sku = Annotated[
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
     ),
 ]
-OptionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-OptionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+OptionName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), ONE_LINE
+]
+OptionValue = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), ONE_LINE
+]
 AttributeName = Annotated[str, StringConstraints(max_length=60, pattern=r"^\w[\w .-]*$")]
 AttributeInput = (
     Annotated[bool, Field(strict=True)]
     | Annotated[int, Field(strict=True)]
     | Annotated[float, Field(strict=True, allow_inf_nan=False)]
-    | Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    | NonEmptyLabel
 )
 ImageUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://|/)\S+$")
@@ -83,7 +98,7 @@ class _Patch(_Input):
 
 class ImageIn(_Input):
     url: ImageUrl
-    alt: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    alt: Label = ""
 
 
 def _check_attributes(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -103,7 +118,7 @@ def _check_product_slug(slug: str | None) -> str | None:
 
 class VariantCreate(_Input):
     sku: Sku
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    title: Label | None = None
     options: Annotated[dict[OptionName, OptionValue], Field(max_length=10)] = Field(
         default_factory=dict
     )
@@ -122,7 +137,7 @@ class VariantUpdate(_Patch):
     _nullable = frozenset({"compare_at_price"})
 
     sku: Sku | Absent = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | Absent = None
+    title: Label | Absent = None
     options: Annotated[dict[OptionName, OptionValue], Field(max_length=10)] | Absent = None
     price: MoneyIn | Absent = None
     compare_at_price: MoneyIn | None = None
@@ -179,7 +194,7 @@ class ProductUpdate(_Patch):
 class CategoryCreate(_Input):
     name: ShortName
     slug: Slug | None = Field(default=None, description="Generated from the name when absent.")
-    description: Annotated[str, StringConstraints(max_length=5_000)] = ""
+    description: ShortDescription = ""
     parent_id: Id | None = None
     position: Position = 0
 
@@ -189,7 +204,7 @@ class CategoryUpdate(_Patch):
 
     name: ShortName | Absent = None
     slug: Slug | Absent = None
-    description: Annotated[str, StringConstraints(max_length=5_000)] | Absent = None
+    description: ShortDescription | Absent = None
     parent_id: Id | None = None
     position: Position | Absent = None
 
