@@ -10,16 +10,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from shop.auth import passwords
 from shop.auth.emails import MAX_LENGTH as EMAIL_MAX_LENGTH
 from shop.auth.emails import normalize_email
+from shop.kit.text import NO_CONTROL_CHARACTERS, ONE_LINE
 from shop.models.accounts import Role
 
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 PASSWORD_INPUT_MAX_LENGTH = 1024  # the rules allow 128; beyond this it is not a password
-
-
-def _no_control_characters(text: str) -> str:
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
-        raise ValueError("must not contain control characters (tabs, line breaks, NUL ...)")
-    return text
 
 
 Email = Annotated[
@@ -30,7 +24,7 @@ Email = Annotated[
 Name = Annotated[
     str,
     Field(max_length=100, json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
-    AfterValidator(_no_control_characters),
+    ONE_LINE,
     AfterValidator(str.strip),
 ]
 Password = Annotated[
@@ -75,7 +69,7 @@ class LoginRequest(BaseModel):
             max_length=EMAIL_MAX_LENGTH,
             json_schema_extra={"pattern": NO_CONTROL_CHARACTERS},
         ),
-        AfterValidator(_no_control_characters),
+        ONE_LINE,
     ]
     password: Password
 

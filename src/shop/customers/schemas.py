@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shop.auth.schemas import Email, Name, NewPassword, Password
 from shop.kit.money import MoneyRead
+from shop.kit.text import NO_CONTROL_CHARACTERS
 from shop.orders.schemas import (
-    NO_CONTROL_CHARACTERS,
     Country,
     OptionalText100,
     OptionalText200,

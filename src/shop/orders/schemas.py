@@ -18,14 +18,13 @@ from pydantic import (
 )
 
 from shop.kit.money import MAX_AMOUNT, MoneyRead
+from shop.kit.text import NO_CONTROL_CHARACTERS
 from shop.models.orders import Fulfillment, OrderEvent, OrderLine, OrderStatus
 from shop.models.payments import PaymentStatus
 from shop.orders.countries import COUNTRY_CODES
 from shop.orders.repository import MAX_ID
 from shop.orders.service import AdminOrderView, OrderSummary, OrderView
 from shop.payments.schemas import PaymentRead, RefundRead
-
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 
 
 def _text(max_length: int, *, min_length: int = 1) -> StringConstraints:

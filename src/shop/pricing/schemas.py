@@ -23,11 +23,11 @@ from pydantic import (
 
 from shop.kit.clock import as_utc
 from shop.kit.money import MoneyIn, MoneyRead
+from shop.kit.text import NO_CONTROL_CHARACTERS
 from shop.models.pricing import Coupon, CouponKind, ShippingMethod
 
 # 10 million in a two-decimal currency; also keeps amounts inside 32-bit INTEGER columns.
 MAX_COUNT = 1_000_000_000
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 REGION_MAX_LENGTH = 50
 
 StrictBool = Annotated[bool, Field(strict=True)]
