@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shop.auth.schemas import Email
+from shop.kit.text import ONE_LINE
 from shop.orders.repository import MAX_ID
 from shop.orders.schemas import Address
 
@@ -36,6 +37,8 @@ class CheckoutCreate(BaseModel):
         default=None, description="Defaults to the shipping address"
     )
     shipping_method: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)
+        str,
+        StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40),
+        ONE_LINE,
     ] = Field(description="A code from GET /api/v1/shipping-methods, e.g. standard")
     payment: PaymentIn

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shop.auth.schemas import Email, Name, NewPassword, Password
 from shop.kit.money import MoneyRead
-from shop.kit.text import NO_CONTROL_CHARACTERS
+from shop.kit.text import NO_CONTROL_CHARACTERS, ONE_LINE
 from shop.orders.schemas import (
     Country,
     OptionalText100,
@@ -66,11 +66,11 @@ class AccountDeletionCreate(_Input):
 
 class PasswordResetRequestCreate(_Input):
     # Not validated as an address: the answer must not tell which addresses are well-formed.
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254), ONE_LINE]
 
 
 class PasswordResetCreate(_Input):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200), ONE_LINE]
     password: NewPassword
 
 

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from shop.kit.money import MAX_AMOUNT, MoneyRead
-from shop.kit.text import NO_CONTROL_CHARACTERS
+from shop.kit.text import NO_CONTROL_CHARACTERS, ONE_LINE
 from shop.models.orders import Fulfillment, OrderEvent, OrderLine, OrderStatus
 from shop.models.payments import PaymentStatus
 from shop.orders.countries import COUNTRY_CODES
@@ -74,6 +74,7 @@ IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
 OrderNumber = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=20),
+    ONE_LINE,
     Field(description="The order number, e.g. SW-7KQ2M9XA", examples=["SW-7KQ2M9XA"]),
 ]
 
@@ -292,7 +293,9 @@ class AdminOrderRead(OrderRead):
 
 class OrderLookup(_Input):
     number: OrderNumber
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), ONE_LINE
+    ]
 
 
 class TransitionCreate(_Input):

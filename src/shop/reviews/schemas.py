@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shop.kit.text import reject_control_characters, reject_control_characters_but_breaks
 from shop.models.engagement import ReviewStatus
 from shop.reviews.repository import ReviewRow
 from shop.reviews.service import ProductReviews, ReviewPage
 
-# Line breaks and tabs are fine in a body; other control characters are never text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def _single_line(text: str) -> str:
-    if _CONTROL_OR_BREAK.search(text):
-        raise ValueError("must be one line without control characters")
-    text = text.strip()
+    text = reject_control_characters(text).strip()
     if not text:
         raise ValueError("must not be blank")
     return text
 
 
 def _text(text: str) -> str:
-    if _CONTROL.search(text):
-        raise ValueError("must not contain control characters other than line breaks and tabs")
-    return text.strip()
+    return reject_control_characters_but_breaks(text).strip()
 
 
 class ReviewCreate(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from shop.db.session import Database
@@ -111,6 +112,21 @@ class TestLookupOrder:
         assert wrong_email.status_code == wrong_number.status_code == 404
         assert wrong_email.json()["code"] == wrong_number.json()["code"] == "order_not_found"
         assert wrong_email.json()["title"] == wrong_number.json()["title"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"number": "SW-0000\x00", "email": "guest@example.com"},
+            {"number": "SW-00000000", "email": "guest\x00@example.com"},
+        ],
+    )
+    async def test_control_characters_are_refused_before_the_database(
+        self, client: httpx.AsyncClient, body: dict[str, str]
+    ) -> None:
+        response = await client.post("/api/v1/orders/lookup", json=body)
+
+        assert response.status_code == 422
+        assert response.json()["code"] == "validation_error"
 
 
 class TestCancelMyOrder:
