@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from testhub.config import HubSettings
-from testhub.run.runner import run_suite
+from testhub.run.runner import RunOutcome, run_suite
 from testhub.store import repository
 from testhub.store.database import HubDatabase
-from testhub.store.models import HealStatus
 
+# Each mutation has a test file of its own (test_<index>.py), so that one `testhub run` covers
+# them all: MUTATIONS maps a file's stem to its rewrite rules.
 SUITE_CONFTEST = """
 import json
 import os
@@ -26,8 +27,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def mutate(page):
-    rules = json.loads(os.environ.get("MUTATION", "[]"))
+def mutate(page, request):
+    rules = json.loads(os.environ.get("MUTATIONS", "{}")).get(request.path.stem, [])
     if not rules:
         return
 
@@ -104,11 +105,15 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str]], str]] = {
 }
 
 
+FILES = {mutation: f"test_{index}" for index, mutation in enumerate(MUTATIONS)}
+
+
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("mutation_suite")
     (directory / "conftest.py").write_text(SUITE_CONFTEST)
-    (directory / "test_add.py").write_text(SUITE_TEST)
+    for stem in FILES.values():
+        (directory / f"{stem}.py").write_text(SUITE_TEST)
     return directory
 
 
@@ -124,53 +129,53 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> HubSettings:
 
 
 @pytest.fixture(scope="module")
-async def baseline(suite: Path, settings: HubSettings, contract_shop: str) -> None:
-    """A passing run on the unchanged shop records the fingerprints."""
+async def mutated_run(suite: Path, settings: HubSettings, contract_shop: str) -> RunOutcome:
+    """A passing run on the unchanged shop records the fingerprints; then one run with every
+    file's markup mutated."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TESTHUB_VAR_DIR", str(settings.var_dir))
-        outcome = await run_suite(suite, base_url=contract_shop, settings=settings)
-    assert outcome.exit_code == 0, outcome.problem or outcome.results
-    fingerprints = json.loads((settings.var_dir / "fingerprints" / "test_add.json").read_text())
-    assert fingerprints["add-to-cart"]["testid"] == "add-to-cart"
+        patch.setenv("TESTHUB_HEAL_PROBE_MS", "600")
+        patch.delenv("MUTATIONS", raising=False)
+        baseline = await run_suite(suite, base_url=contract_shop, settings=settings)
+        assert baseline.exit_code == 0, baseline.problem or baseline.results
+        fingerprints = json.loads((settings.var_dir / "fingerprints" / "test_0.json").read_text())
+        assert fingerprints["add-to-cart"]["testid"] == "add-to-cart"
+
+        rules = {FILES[mutation]: rules for mutation, (rules, _) in MUTATIONS.items()}
+        patch.setenv("MUTATIONS", json.dumps(rules))
+        return await run_suite(suite, base_url=contract_shop, settings=settings)
 
 
-@pytest.mark.usefixtures("baseline")
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
-async def test_mutation(
-    mutation: str,
-    suite: Path,
-    settings: HubSettings,
-    contract_shop: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    rules, expected = MUTATIONS[mutation]
-    monkeypatch.setenv("MUTATION", json.dumps(rules))
-    monkeypatch.setenv("TESTHUB_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("TESTHUB_HEAL_PROBE_MS", "600")
+async def test_mutation(mutation: str, mutated_run: RunOutcome, settings: HubSettings) -> None:
+    _, expected = MUTATIONS[mutation]
+    [result] = [r for r in mutated_run.results if r["nodeid"].startswith(f"{FILES[mutation]}.py")]
 
-    outcome = await run_suite(suite, base_url=contract_shop, settings=settings)
-
-    [result] = outcome.results
     heals = result["heals"]
     assert [h["status"] for h in heals] == [expected], heals
     heal = heals[0]
     if expected == "healed":
-        assert outcome.exit_code == 0
         assert result["outcome"] == "passed"
         assert heal["healed_truth"] == "add-to-cart"  # the right element, not a neighbour
         assert heal["score"] >= settings.heal_threshold
         assert '-    healer.find(page.get_by_test_id("add-to-cart")' in heal["patch"]
     else:
-        assert outcome.exit_code == 1
         assert result["outcome"] == "failed"
         assert result["failure_class"] == "locator_drift"
         assert heal["healed_locator"] is None
     if mutation == "assertion target renamed":
         assert heal["step_key"] == "cart-total"
         assert heal["reason"] == "an assertion's target is never healed"
+
+
+async def test_the_run_fails_and_every_heal_is_stored(
+    mutated_run: RunOutcome, settings: HubSettings
+) -> None:
+    assert mutated_run.exit_code == 1  # some heals are refused, so some tests fail
     database = HubDatabase(settings.database_url)
     async with database.session() as session:
-        stored = await repository.list_heals(session, limit=1)
+        stored = await repository.list_heals(session, limit=100)
     await database.dispose()
-    assert stored[0].status == HealStatus(expected)
-    assert stored[0].run_id == outcome.run_id
+    mine = [h for h in stored if h.run_id == mutated_run.run_id]
+    expected = sorted(status for _, status in MUTATIONS.values())
+    assert sorted(h.status for h in mine) == expected
