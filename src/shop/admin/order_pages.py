@@ -22,6 +22,7 @@ from shop.admin.params import PageNumber
 from shop.admin.product_form import dollars
 from shop.errors import ShopError
 from shop.kit.pagination import MAX_PAGE_SIZE, PageRequest
+from shop.kit.spreadsheet import plain_text_cell
 from shop.models.orders import OrderStatus
 from shop.orders import service as orders_service
 from shop.orders import workflows
@@ -114,7 +115,7 @@ async def export_orders(
                     o.number,
                     o.created_at.isoformat(),
                     o.status,
-                    o.email,
+                    plain_text_cell(o.email),
                     o.currency,
                     item.item_count,
                     *(
@@ -129,8 +130,8 @@ async def export_orders(
                             o.refunded_amount,
                         )
                     ),
-                    o.shipping_method,
-                    o.coupon_code or "",
+                    plain_text_cell(o.shipping_method),
+                    plain_text_cell(o.coupon_code or ""),
                 ]
             )
         count += len(page.items)

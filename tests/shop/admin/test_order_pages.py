@@ -119,3 +119,17 @@ class TestOrderPages:
         assert entry.after == {"status": "cancelled", "reason": "customer asked"}
         missing = await manager.get("/admin/orders/SW-NOPE0000")
         assert missing.status_code == 404
+
+
+class TestExport:
+    async def test_a_formula_in_a_customer_value_is_exported_as_text(
+        self, browsers: Any, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        await buy(client, database, email="=1+1@example.com")
+        manager = await browsers(Role.MANAGER)
+
+        exported = await manager.get("/admin/orders/export.csv")
+
+        [row] = list(csv.DictReader(io.StringIO(exported.text)))
+        assert row["email"] == "'=1+1@example.com"
+        assert row["total"].replace(".", "").isdigit()
