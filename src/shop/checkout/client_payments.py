@@ -14,6 +14,7 @@ who never comes back), and settling twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shop.auth.tokens import AccessClaims
 from shop.checkout import service as checkout_service
@@ -41,6 +42,7 @@ from shop.integrations.payments.registry import get_gateway
 from shop.models.orders import OrderStatus
 from shop.models.payments import Payment, PaymentStatus
 from shop.observability import metrics
+from shop.orders import money as orders_money
 from shop.orders import service as orders_service
 from shop.orders import workflows as orders_workflows
 from shop.orders.service import Actor, OrderView
@@ -282,6 +284,58 @@ async def give_up_payment(
     cancelled (stock and coupon back, the cart as it was) and the provider's payment cancelled
     first, so that the client secret on the page can no longer pay it. If the provider says it
     was paid meanwhile (or is processing), that is recorded instead and nothing is cancelled."""
+    return await _cancel_unpaid(
+        database,
+        gateways,
+        order_id,
+        actor=Actor.customer(user_id),
+        reason="the customer left the payment page to change the order",
+        by_customer=True,
+    )
+
+
+async def expire_unpaid_orders(
+    database: Database, gateways: Gateways, *, older_than: timedelta
+) -> int:
+    """Orders whose shopper never paid in the browser hold stock and a coupon use: after
+    `older_than` they are cancelled the same way (the provider's payment first; one that was
+    paid or is processing meanwhile is recorded instead). Returns how many were cancelled;
+    those the provider cannot be asked about now wait for the next pass."""
+    providers = [
+        name for name, gateway in gateways.items() if isinstance(gateway, ClientConfirmedGateway)
+    ]
+    if not providers:
+        return 0
+    async with database.read() as session:
+        order_ids = await orders_money.unpaid_orders(
+            session, providers=providers, older_than=older_than
+        )
+    cancelled = 0
+    for order_id in order_ids:
+        try:
+            step = await _cancel_unpaid(
+                database,
+                gateways,
+                order_id,
+                actor=Actor.system(),
+                reason=f"not paid within {older_than.total_seconds() / 60:.0f} minutes",
+                by_customer=False,
+            )
+        except GatewayUnavailable:
+            continue
+        cancelled += step.view.order.status == OrderStatus.CANCELLED
+    return cancelled
+
+
+async def _cancel_unpaid(
+    database: Database,
+    gateways: Gateways,
+    order_id: int,
+    *,
+    actor: Actor,
+    reason: str,
+    by_customer: bool,
+) -> PaymentStep:
     async with database.transaction() as session:
         view = await orders_service.view(session, order_id)
     payment = view.payment
@@ -310,11 +364,7 @@ async def give_up_payment(
         order = await orders_service.lock(session, order_id)
         if order.status == OrderStatus.PENDING:
             await orders_service.cancel(
-                session,
-                order,
-                actor=Actor.customer(user_id),
-                reason="the customer left the payment page to change the order",
-                by_customer=True,
+                session, order, actor=actor, reason=reason, by_customer=by_customer
             )
         view = await orders_service.view(session, order_id)
     return PaymentStep(view)

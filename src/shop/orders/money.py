@@ -7,7 +7,7 @@ Lock order, as everywhere: the payment row (payments service) before the order r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -268,6 +268,14 @@ async def stale_pending_refunds(
 ) -> list[int]:
     return await repo.stale_pending_refunds(
         session, created_before=utcnow() - older_than, limit=limit
+    )
+
+
+async def unpaid_orders(
+    session: AsyncSession, *, providers: Sequence[str], older_than: timedelta, limit: int = 50
+) -> list[int]:
+    return await repo.unpaid_orders(
+        session, providers=providers, placed_before=utcnow() - older_than, limit=limit
     )
 
 

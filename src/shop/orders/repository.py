@@ -182,6 +182,26 @@ async def stale_pending_refunds(
     return list(rows)
 
 
+async def unpaid_orders(
+    session: AsyncSession, *, providers: Sequence[str], placed_before: datetime, limit: int
+) -> list[int]:
+    """Pending orders placed before then whose payment with one of these providers still awaits
+    the shopper."""
+    rows = await session.scalars(
+        select(Order.id)
+        .join(Payment, Payment.order_id == Order.id)
+        .where(
+            Order.status == OrderStatus.PENDING,
+            Order.created_at < placed_before,
+            Payment.status == PaymentStatus.PENDING,
+            Payment.provider.in_(providers),
+        )
+        .order_by(Order.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def has_event(session: AsyncSession, order_id: int, type_: str) -> bool:
     found = await session.scalar(
         select(OrderEvent.id)

@@ -47,7 +47,7 @@ class TestReconcile:
 
         counts = await tasks.reconcile(database, app.state.gateways)
 
-        assert counts == {"checkouts": 0, "cancelled_orders": 0, "refunds": 1}
+        assert counts == {"checkouts": 0, "cancelled_orders": 0, "refunds": 1, "unpaid_orders": 0}
         done = await money_state(database, order["number"])
         assert (done["refunds"], done["refunded"], done["payment"]) == (
             [(total, "succeeded")],
@@ -58,6 +58,7 @@ class TestReconcile:
             "checkouts": 0,
             "cancelled_orders": 0,
             "refunds": 0,
+            "unpaid_orders": 0,
         }
 
     async def test_a_capture_after_the_cancellation_is_refunded(

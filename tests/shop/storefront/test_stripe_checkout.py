@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from shop.checkout import tasks as checkout_tasks
 from shop.config import Settings
 from shop.db.session import Database
 from shop.models.catalog import Variant
@@ -422,6 +424,61 @@ class TestCancelFromThePayPage:
         assert response.status_code == 403
         order, payment = await _order(database, pay.number)
         assert (order.status, payment.status) == ("pending", "pending")
+
+
+class TestUnpaidOrdersExpire:
+    """A shopper who leaves the pay page without paying or cancelling: the reconciliation pass
+    cancels the order after UNPAID_ORDER_AGE, so that its stock and coupon use come back."""
+
+    async def _reconcile(self, app: FastAPI, database: Database) -> int:
+        counts = await checkout_tasks.reconcile(database, app.state.gateways)
+        return counts["unpaid_orders"]
+
+    async def test_an_abandoned_order_is_cancelled_and_its_stock_returned(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        catalog: Catalog,
+        stripe_api: StripeApi,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        stock_before = await _stock(database, catalog)
+        pay = await _place(client, catalog)
+        assert await _stock(database, catalog) == stock_before - 1
+
+        assert await self._reconcile(app, database) == 0
+        monkeypatch.setattr(checkout_tasks, "UNPAID_ORDER_AGE", timedelta(0))
+        assert await self._reconcile(app, database) == 1
+
+        order, payment = await _order(database, pay.number)
+        assert (order.status, payment.status) == ("cancelled", "voided")
+        assert stripe_api.fake.intents[pay.intent_id]["status"] == "canceled"
+        assert await _stock(database, catalog) == stock_before
+        async with database.read() as session:
+            reasons = await session.scalars(
+                select(OrderEvent.data).where(OrderEvent.order_id == order.id)
+            )
+            assert {"reason": "not paid within 0 minutes"} in list(reasons)
+        assert await self._reconcile(app, database) == 0  # once only
+
+    async def test_a_payment_made_meanwhile_is_recorded_not_cancelled(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        catalog: Catalog,
+        stripe_api: StripeApi,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        pay = await _place(client, catalog)
+        await _confirm_in_browser(stripe_api, pay, "pm_card_visa")  # webhook not delivered
+        monkeypatch.setattr(checkout_tasks, "UNPAID_ORDER_AGE", timedelta(0))
+
+        assert await self._reconcile(app, database) == 0
+
+        order, payment = await _order(database, pay.number)
+        assert (order.status, payment.status) == ("paid", "captured")
 
 
 class TestReturn:
