@@ -70,6 +70,18 @@ class TestHeadersAndStatic:
         assert response.status_code == 200
         assert len(response.content) > 500
 
+    async def test_the_favicon_is_named_by_pages_and_found_at_the_usual_address(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        page = await client.get("/")
+        usual = await client.get("/favicon.ico")
+        icon = await client.get(usual.headers["location"])
+
+        assert '<link rel="icon" href="/static/favicon.svg"' in page.text
+        assert (usual.status_code, usual.headers["location"]) == (301, "/static/favicon.svg")
+        assert icon.status_code == 200
+        assert icon.headers["content-type"] == "image/svg+xml"
+
 
 class TestCsrf:
     async def test_htmx_may_send_the_token_as_a_header(
