@@ -33,6 +33,32 @@ BACKENDS = ["sqlite", "postgres"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
+# Fixtures that start something expensive (a live shop, a browser suite run) once per xdist
+# worker: the tests that use one run together on one worker, so it starts once per run.
+# Parametrized ones get a group per parameter (one live shop per database).
+SHARED_FIXTURE_GROUPS = {
+    "live_shop": "live_shop",
+    "race_shop": "race_shop",
+    "shop_url": "mcp_shop",
+    "two_workers": "two_workers",
+    "mutated_run": "mutation_suite",
+    "llm_env": "heal_choice",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        for fixture, group in SHARED_FIXTURE_GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                callspec = getattr(item, "callspec", None)
+                param = callspec.params.get(fixture) if callspec else None
+                name = f"{group}_{param}" if param is not None else group
+                item.add_marker(pytest.mark.xdist_group(name))
+                break
+
+
 def _worker_id(request: pytest.FixtureRequest) -> str:
     return str(getattr(request.config, "workerinput", {}).get("workerid", "main"))
 
