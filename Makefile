@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 HUB_PORT ?= 8001
 
-.PHONY: help setup run migrate seed test test-fast lint format bench clean
+.PHONY: help setup run migrate seed test coverage test-fast lint format bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,9 +31,15 @@ migrate: setup ## Apply database migrations
 seed: setup ## Load the demo catalog and users
 	@$(UV_RUN) shop seed --demo
 
-test: ## Start PostgreSQL/Redis if needed and run the whole test suite with coverage
+# Three xdist workers on two cores: much of the suite waits on browsers, live shops and PostgreSQL.
+# Tests that share a live shop or a browser suite run are grouped onto one worker (--dist loadgroup).
+test: ## Start PostgreSQL/Redis if needed and run the whole test suite
 	@scripts/bootstrap.sh services
-	@$(UV_RUN) pytest -n 3 --dist loadgroup --cov --cov-report=term --cov-report=xml:var/coverage.xml --durations=15
+	@$(UV_RUN) pytest -n 3 --dist loadgroup --durations=15
+
+coverage: ## The whole suite with a coverage report (slower by about a third)
+	@scripts/bootstrap.sh services
+	@$(UV_RUN) pytest -n 3 --dist loadgroup --cov --cov-report=term --cov-report=xml:var/coverage.xml
 
 test-fast: ## Tests on SQLite only, no coverage
 	@$(UV_RUN) pytest -n 2 -k "not postgres" -q
