@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export UV_PYTHON_DOWNLOADS=never
+# pip --user puts uv here; callers other than make may not have it on PATH.
+export PATH="$HOME/.local/bin:$PATH"
 mode="${1:-python}"
 
 log() { printf '\033[1;34m[bootstrap]\033[0m %s\n' "$*"; }
