@@ -43,6 +43,13 @@ SHARED_FIXTURE_GROUPS = {
     "two_workers": "two_workers",
     "mutated_run": "mutation_suite",
     "llm_env": "heal_choice",
+    "recorded": "recorder_suite",
+    "demo_shop": "demo_shop",
+    "shared_database": "payments_database",
+    "image_tree": "image_tree",
+    "dashboard_url": "hub_dashboard",
+    "s3_endpoint": "s3_endpoint",
+    "buggy_api": "buggy_api",
 }
 
 
