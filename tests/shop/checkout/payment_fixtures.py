@@ -22,7 +22,10 @@ from tests.fakes.webhook_receiver import (
     start_sandbox,
 )
 
-CAPTURE_DELAY = 1.5
+# tok_asyncCapture's capture comes this long after the authorization. Tests that act on the held
+# payment first (cancel, void) must finish within it: on a loaded 2-core run, buying and
+# cancelling took over 1.5 s once, so the capture overtook the cancel.
+CAPTURE_DELAY = 3.0
 DEAD_URL = "http://127.0.0.1:9"  # discard port: nothing listens, the connection is refused
 
 
