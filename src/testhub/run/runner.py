@@ -101,9 +101,13 @@ async def run_suite(
     run_dir.mkdir(parents=True, exist_ok=True)
     report_path = run_dir / "report.json"
     junit_path = junit or run_dir / "junit.xml"
+    # Node ids name tests in the run history, so they must not depend on where `testhub run` was
+    # started: pytest's own rootdir would be the common ancestor of the cwd and the suite.
+    rootdir = path if await asyncio.to_thread(path.is_dir) else path.parent
     command = [
-        sys.executable, "-m", "pytest", str(path), "-p", "testhub.run.plugin",
-        "-p", "no:cacheprovider", "--base-url", base_url, f"--junitxml={junit_path}",
+        sys.executable, "-m", "pytest", str(path), f"--rootdir={rootdir}",
+        "-p", "testhub.run.plugin", "-p", "no:cacheprovider",
+        "--base-url", base_url, f"--junitxml={junit_path}",
         "-o", "addopts=", "-q", *_UNUSED_PLUGINS, *pytest_args,
     ]  # fmt: skip
     if workers > 1:

@@ -49,3 +49,26 @@ class TestRunSuiteUsage:
         assert outcome.exit_code == EXIT_USAGE
         assert outcome.problem == "workers must be at least 1, not 0"
         assert not (tmp_path / "artifacts").exists()
+
+
+class TestNodeIds:
+    async def test_name_tests_from_the_suite_wherever_the_run_starts(
+        self, tmp_path: Path, contract_shop: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The cwd and the suite share an ancestor (tmp_path): pytest alone would make that its
+        # rootdir and prefix every node id with "suite/", so the run history would see new tests.
+        suite = tmp_path / "suite"
+        suite.mkdir()
+        (suite / "test_plain.py").write_text("def test_ok():\n    pass\n")
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        settings = HubSettings(
+            var_dir=tmp_path / "var",
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+
+        outcome = await run_suite(suite, base_url=contract_shop, settings=settings)
+
+        assert outcome.exit_code == 0, outcome.problem or outcome.results
+        assert [r["nodeid"] for r in outcome.results] == ["test_plain.py::test_ok"]
