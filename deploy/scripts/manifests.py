@@ -750,11 +750,6 @@ def cli_commands() -> dict[str, Any]:
     return commands
 
 
-# Commands of the testing hub's contract that its package does not have yet (built in parallel);
-# remove an entry once the command exists, from then on it is checked like the others.
-PENDING_COMMANDS = frozenset({(OWN_IMAGES[1], "serve")})
-
-
 def command_problems(objects: list[Obj]) -> list[str]:
     """Our containers run a real subcommand with real options, and probe real routes."""
     from shop.health.api import router as health_router
@@ -771,8 +766,6 @@ def command_problems(objects: list[Obj]) -> list[str]:
             where = f"{ref(obj)}/{container['name']}"
             args = list(container.get("args") or [])
             subcommand = group.commands.get(args[0]) if args else None
-            if subcommand is None and (image, args[0]) in PENDING_COMMANDS:
-                continue
             if subcommand is None:
                 problems.append(f"{where}: {args[:1]} is not a command of {image}")
                 continue
