@@ -13,6 +13,7 @@ who never comes back), and settling twice changes nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,6 +48,8 @@ from shop.orders import service as orders_service
 from shop.orders import workflows as orders_workflows
 from shop.orders.service import Actor, OrderView
 from shop.payments import service as payments_service
+
+log = logging.getLogger(__name__)
 
 # The checkout request's payment token when the browser confirms: there is no card token yet.
 CLIENT_CONFIRMATION_TOKEN = "client_confirmation"  # noqa: S105 (a marker, not a secret)
@@ -321,7 +324,10 @@ async def expire_unpaid_orders(
                 reason=f"not paid within {older_than.total_seconds() / 60:.0f} minutes",
                 by_customer=False,
             )
-        except GatewayUnavailable:
+        except (GatewayUnavailable, GatewayRejected) as exc:
+            # One order the provider will not settle now must not hold up the others (nor the
+            # rest of the reconciliation pass); it is tried again on the next pass.
+            log.warning("unpaid order %d not expired yet: %s", order_id, exc.message)
             continue
         cancelled += step.view.order.status == OrderStatus.CANCELLED
     return cancelled
