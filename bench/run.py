@@ -1,6 +1,7 @@
 """Benchmark the shop on PostgreSQL with wrk and print a table against the targets.
 
     make bench                      # or: uv run python bench/run.py [--duration 10] [--skip-setup]
+                                    #     [--only api|pages|checkout|instrumentation ...]
 
 Steps: recreate the `shop_bench` database, migrate, seed N generated products, start
 `shop run --workers 2` on a free port, wait for /readyz, then per scenario a short wrk warm-up and
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from checkout import run_checkouts
+from checkout import CheckoutStats, run_checkouts
 from instrumentation import instrumentation_table, measure_instrumentation
 from pages import first_visit_weight, measure_pages, pages_table
 
@@ -90,6 +91,11 @@ class Options:
     workers: int
     buyers: int
     skip_setup: bool
+    only: list[str] | None
+
+
+# What `--only` can pick; all of them by default.
+SECTIONS = ("api", "pages", "checkout", "instrumentation")
 
 
 def log(message: str) -> None:
@@ -107,6 +113,12 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--buyers", type=int, default=50, help="concurrent checkout buyers")
     parser.add_argument(
         "--skip-setup", action="store_true", help="reuse the existing shop_bench database"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); the API scenarios' ceiling runs with any",
     )
     args = parser.parse_args(argv)
     return Options(**vars(args))
@@ -377,22 +389,27 @@ def table(rows: list[tuple[Scenario, WrkResult]]) -> tuple[str, bool]:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    sections = set(options.only or SECTIONS)
     # Other work on the machine skews every number; say how busy it was.
     load_at_start = load_average()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
     # Turn `kill <bench pid>` into an exception so that the server is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rendered: list[str] = []
+    all_ok = True
     with tempfile.TemporaryDirectory(prefix="shop-bench-") as scratch:
         work = Path(scratch)
         env = server_environment(work / "var")
         if not options.skip_setup:
             prepare_database(options, env)
         fixtures = pick_fixtures()
-        pool = prepare_checkout_pool()
-        results: list[tuple[Scenario, WrkResult]] = []
+        pool = prepare_checkout_pool() if "checkout" in sections else None
         with running_server(options, env, work / "server.log") as base:
-            for scenario in SCENARIOS:
+            # The ceiling always runs: every other figure is read next to it.
+            scenarios = SCENARIOS if "api" in sections else SCENARIOS[:1]
+            results: list[tuple[Scenario, WrkResult]] = []
+            for scenario in scenarios:
                 paths = scenario.paths(fixtures)
                 check_paths(base, paths)
                 script = rotation_script(paths, work) if len(paths) > 1 else None
@@ -400,53 +417,68 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{scenario.name}: warm-up {options.warmup} s, then {options.duration} s")
                 run_wrk(url, script, options, options.warmup)
                 results.append((scenario, run_wrk(url, script, options, options.duration)))
-            log("HTML pages: home, category, product")
-            page_results = measure_pages(
-                base,
-                work,
-                duration=options.duration,
-                warmup=options.warmup,
-                threads=options.threads,
-                connections=options.connections,
+            api_table, ok = table(results)
+            rendered.append(api_table)
+            all_ok = all_ok and ok
+            if "pages" in sections:
+                log("HTML pages: home, category, product")
+                page_results = measure_pages(
+                    base,
+                    work,
+                    duration=options.duration,
+                    warmup=options.warmup,
+                    threads=options.threads,
+                    connections=options.connections,
+                )
+                weight = first_visit_weight(base, page_results.product_path)
+                pages_rendered, ok = pages_table(page_results, weight)
+                rendered.append(pages_rendered)
+                all_ok = all_ok and ok
+            if pool is not None:
+                log(f"checkout: {options.buyers} buyers for {options.duration} s")
+                checkout = asyncio.run(
+                    run_checkouts(base, pool, buyers=options.buyers, seconds=options.duration)
+                )
+        if pool is not None:
+            checkout_rendered, ok = checkout_table(checkout, oversold_units(pool), options)
+            rendered.insert(1, checkout_rendered)
+            all_ok = all_ok and ok
+        if "instrumentation" in sections:
+            log("instrumentation overhead: product detail with metrics on and off")
+            overhead_rendered, ok = instrumentation_table(
+                measure_instrumentation(options, env, fixtures, work)
             )
-            weight = first_visit_weight(base, page_results.product_path)
-            log(f"checkout: {options.buyers} buyers for {options.duration} s")
-            checkout = asyncio.run(
-                run_checkouts(base, pool, buyers=options.buyers, seconds=options.duration)
-            )
-        oversold = oversold_units(pool)
-        log("instrumentation overhead: product detail with metrics on and off")
-        instrumentation_rows = measure_instrumentation(options, env, fixtures, work)
-    rendered, all_ok = table(results)
-    checkout_ok = (
-        checkout.orders_per_second >= CHECKOUT_TARGET_PER_SECOND
-        and checkout.percentile(0.99) < CHECKOUT_P99_MS
-        and oversold == 0
-        and not checkout.errors
-    )
-    all_ok = all_ok and checkout_ok
-    rendered_pages, pages_ok = pages_table(page_results, weight)
-    rendered_overhead, overhead_ok = instrumentation_table(instrumentation_rows)
-    all_ok = all_ok and pages_ok and overhead_ok
-    errors = ", ".join(f"{n} x {status}" for status, n in sorted(checkout.errors.items()))
-    rendered += (
-        "\n\n| checkout | orders/s | p50 ms | p99 ms | sold out (409) | other errors | "
-        "oversold units | target | ok? |\n|---|---:|---:|---:|---:|---|---:|---|---|\n"
-        f"| {options.buyers} buyers, tok_visa | {checkout.orders_per_second:,.1f} | "
-        f"{checkout.percentile(0.50):.1f} | {checkout.percentile(0.99):.1f} | "
-        f"{checkout.sold_out} | {errors or 'none'} | {oversold} | "
-        f">= {CHECKOUT_TARGET_PER_SECOND:.0f}/s, p99 < {CHECKOUT_P99_MS:.0f} ms, oversell 0 | "
-        f"{'yes' if checkout_ok else 'NO'} |"
-    )
-    rendered += f"\n\n{rendered_pages}\n\n{rendered_overhead}"
+            rendered.append(overhead_rendered)
+            all_ok = all_ok and ok
+    body = "\n\n".join(rendered)
     print(
         f"\nShopwright benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"machine: {machine()}; load average {load_at_start} at start, {load_average()} at end\n"
         f"setup: {options.products:,} products on PostgreSQL, shop run --workers "
         f"{options.workers}; wrk -t{options.threads} -c{options.connections} "
-        f"-d{options.duration}s --latency after a {options.warmup} s warm-up\n\n{rendered}"
+        f"-d{options.duration}s --latency after a {options.warmup} s warm-up\n\n{body}"
     )
     return 0 if all_ok else 1
+
+
+def checkout_table(checkout: CheckoutStats, oversold: int, options: Options) -> tuple[str, bool]:
+    ok = (
+        checkout.orders_per_second >= CHECKOUT_TARGET_PER_SECOND
+        and checkout.percentile(0.99) < CHECKOUT_P99_MS
+        and oversold == 0
+        and not checkout.errors
+    )
+    errors = ", ".join(f"{n} x {status}" for status, n in sorted(checkout.errors.items()))
+    rendered = (
+        "| checkout | orders/s | p50 ms | p99 ms | sold out (409) | other errors | "
+        "oversold units | target | ok? |\n|---|---:|---:|---:|---:|---|---:|---|---|\n"
+        f"| {options.buyers} buyers, tok_visa | {checkout.orders_per_second:,.1f} | "
+        f"{checkout.percentile(0.50):.1f} | {checkout.percentile(0.99):.1f} | "
+        f"{checkout.sold_out} | {errors or 'none'} | {oversold} | "
+        f">= {CHECKOUT_TARGET_PER_SECOND:.0f}/s, p99 < {CHECKOUT_P99_MS:.0f} ms, oversell 0 | "
+        f"{'yes' if ok else 'NO'} |"
+    )
+    return rendered, ok
 
 
 if __name__ == "__main__":
