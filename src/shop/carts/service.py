@@ -120,6 +120,20 @@ async def _view(session: AsyncSession, cart: Cart) -> CartView:
     )
 
 
+def _empty_view(cart: Cart) -> CartView:
+    """A cart that was just created: no lines yet, so no query to price them."""
+    return CartView(
+        id=cart.id,
+        user_id=cart.user_id,
+        currency=cart.currency,
+        coupon_code=cart.coupon_code,
+        status=CartStatus.OPEN,
+        created_at=cart.created_at,
+        updated_at=cart.updated_at,
+        lines=[],
+    )
+
+
 # --- access --------------------------------------------------------------------------------
 
 
@@ -167,16 +181,21 @@ async def create_cart(session: AsyncSession, *, user_id: int | None, currency: s
             return CreatedCart(cart=await _view(session, existing), token=None, created=False)
     token = new_cart_token()
     cart = Cart(token_hash=hash_cart_token(token), user_id=user_id, currency=currency)
+    if user_id is None:
+        # Only a customer's cart can meet a unique index (one open cart each): an anonymous
+        # cart needs no savepoint. A new cart has no lines, so there is nothing to price.
+        await repo.insert_cart(session, cart)
+        return CreatedCart(cart=_empty_view(cart), token=token, created=True)
     try:
         async with session.begin_nested():
             await repo.insert_cart(session, cart)
     except IntegrityError:
         # A concurrent request of the same customer created their open cart first.
-        existing = None if user_id is None else await repo.get_open_cart_of_user(session, user_id)
+        existing = await repo.get_open_cart_of_user(session, user_id)
         if existing is None:
             raise
         return CreatedCart(cart=await _view(session, existing), token=None, created=False)
-    return CreatedCart(cart=await _view(session, cart), token=token, created=True)
+    return CreatedCart(cart=_empty_view(cart), token=token, created=True)
 
 
 async def get_cart(
@@ -366,15 +385,23 @@ class CartForCheckout:
 
 
 async def load_for_checkout(
-    session: AsyncSession, *, cart_id: int, claims: AccessClaims | None, cart_token: str | None
+    session: AsyncSession,
+    *,
+    cart_id: int,
+    claims: AccessClaims | None,
+    cart_token: str | None,
+    lock: bool = False,
 ) -> CartForCheckout:
-    """The cart at current prices, for placing an order.
+    """The cart at current prices, for placing an order; `lock` takes the cart's row lock in
+    the same statement (PostgreSQL), so that checkouts of one cart queue up.
 
     Raises `cart_not_found` (404) when the caller may not use it, `cart_converted` (409) when it
     was already checked out, `cart_empty` (422) without lines, `cart_has_unavailable_items` (422,
     member `lines`) when a product was archived or a variant deactivated. Stock is NOT checked
     here: the allocation's conditional update is the one place that decides it."""
-    cart = await _usable_cart(session, cart_id, claims=claims, cart_token=cart_token)
+    cart = await _usable_cart(
+        session, cart_id, claims=claims, cart_token=cart_token, for_update=lock
+    )
     if cart.converted_at is not None:
         raise errors.cart_converted(cart_id)
     view = await _view(session, cart)

@@ -9,7 +9,6 @@ from sqlalchemy import delete, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.models.carts import Cart
 from shop.models.jobs import IdempotencyRecord
 from shop.models.orders import Order, OrderStatus
 
@@ -129,11 +128,6 @@ async def stale_claims(
         .limit(limit)
     )
     return list(rows)
-
-
-async def lock_cart(session: AsyncSession, cart_id: int) -> None:
-    """Serialize checkouts of one cart (PostgreSQL row lock; SQLite's writer lock is held)."""
-    await session.execute(select(Cart.id).where(Cart.id == cart_id).with_for_update())
 
 
 async def open_order_of_cart(session: AsyncSession, cart_id: int) -> str | None:

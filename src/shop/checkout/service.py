@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,12 +28,12 @@ from shop.checkout.schemas import CheckoutCreate
 from shop.integrations.payments.base import GatewayResult, NotificationKind
 from shop.inventory import service as inventory_service
 from shop.kit.clock import utcnow
-from shop.models.orders import Order, OrderStatus
+from shop.models.orders import Order, OrderLine, OrderStatus
 from shop.models.payments import Payment, PaymentStatus
 from shop.orders import emails as orders_emails
 from shop.orders import money as orders_money
 from shop.orders import service as orders_service
-from shop.orders.service import Actor, NewOrder, NewOrderLine
+from shop.orders.service import Actor, NewOrder, NewOrderLine, OrderView
 from shop.payments import service as payments_service
 from shop.payments.service import PaymentNotification
 from shop.pricing import service as pricing_service
@@ -195,9 +196,9 @@ async def place(
     coupon use and its payment (pending), and the claim's recovery point. Any refusal (stock,
     coupon limit, cart) raises and the caller rolls everything back."""
     moment = now or utcnow()
-    await repo.lock_cart(session, data.cart_id)
+    # The cart's row lock serializes checkouts of one cart (taken by the load itself).
     cart = await carts_service.load_for_checkout(
-        session, cart_id=data.cart_id, claims=claims, cart_token=cart_token
+        session, cart_id=data.cart_id, claims=claims, cart_token=cart_token, lock=True
     )
     placed_before = await repo.open_order_of_cart(session, cart.id)
     if placed_before is not None:
@@ -291,6 +292,9 @@ class Settlement:
     payment_status: PaymentStatus
     failure_code: str | None = None
     money_back: bool = False  # captured for an order that was cancelled meanwhile
+    # The order as settled, with its lines, fulfilments and payment: the answer is built from
+    # it in the same transaction, without reading the order again.
+    view: OrderView | None = None
 
     @property
     def accepted(self) -> bool:
@@ -311,25 +315,27 @@ async def settle(
     cart is closed and the confirmation email queued, once. declined -> order cancelled with
     its stock and coupon use given back, the cart untouched."""
     if payment_id is None:
-        order = await orders_service.lock(session, order_id)
+        order = await orders_service.lock(session, order_id, with_parts=True)
         await orders_service.record_nothing_to_pay(session, order, actor=Actor.system())
-        await _confirm(session, order)
-        return Settlement(order_id, order.number, PaymentStatus.CAPTURED)
+        await _confirm(session, order, lines=order.lines)
+        view = OrderView(order, None)
+        return Settlement(order_id, order.number, PaymentStatus.CAPTURED, view=view)
     if result is not None:
         payment = await payments_service.record_authorization(session, payment_id, result)
     else:
         payment = await payments_service.get_payment(session, payment_id)
-    order = await orders_service.lock(session, order_id)
+    order = await orders_service.lock(session, order_id, with_parts=True)
+    view = OrderView(order, payment)  # checkout creates one payment per order
     status = PaymentStatus(payment.status)
     if status is PaymentStatus.CAPTURED:
         await orders_money.record_capture(
             session, order, amount=payment.captured_amount, actor=Actor.system()
         )
         if order.status == OrderStatus.CANCELLED:
-            return Settlement(order_id, order.number, status, money_back=True)
-        await _confirm(session, order)
+            return Settlement(order_id, order.number, status, money_back=True, view=view)
+        await _confirm(session, order, lines=order.lines)
     elif status is PaymentStatus.AUTHORIZED:
-        await _confirm(session, order)
+        await _confirm(session, order, lines=order.lines)
     elif status in (PaymentStatus.DECLINED, PaymentStatus.VOIDED):
         if order.status == OrderStatus.PENDING:
             await orders_service.cancel(
@@ -339,19 +345,23 @@ async def settle(
                 reason=f"payment {status}: {payment.failure_code or 'no reason given'}",
                 event="payment_declined",
             )
-    return Settlement(order_id, order.number, status, failure_code=payment.failure_code)
+    return Settlement(order_id, order.number, status, failure_code=payment.failure_code, view=view)
 
 
-async def _confirm(session: AsyncSession, order: Order) -> None:
+async def _confirm(
+    session: AsyncSession, order: Order, *, lines: Sequence[OrderLine] | None = None
+) -> None:
     """The payment is accepted: close the cart and queue the confirmation email, once per
-    order (checked under the order's lock)."""
+    order (checked under the order's lock). `lines`: the order's, when loaded already."""
     if order.status not in (OrderStatus.PENDING, OrderStatus.PAID):
         return
     if await orders_service.has_event(session, order.id, CONFIRMED_EVENT):
         return
     if order.cart_id is not None:
         await carts_service.mark_converted(session, order.cart_id)
-    await orders_emails.enqueue_mail(session, order, "order_confirmation", key="confirmation")
+    await orders_emails.enqueue_mail(
+        session, order, "order_confirmation", key="confirmation", lines=lines
+    )
     await orders_service.record_event(session, order, CONFIRMED_EVENT, actor=Actor.system())
 
 

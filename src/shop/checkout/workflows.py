@@ -152,7 +152,7 @@ async def _pay(
         )
         known = settlement.payment_status is not PaymentStatus.PENDING
         if known and settlement.accepted:
-            view = await orders_service.view(session, recovery.order_id)
+            view = settlement.view or await orders_service.view(session, recovery.order_id)
             status, body = 201, order_body(view)
         elif known:
             error = PaymentDeclined(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.mail import service as mail_service
-from shop.models.orders import Order
+from shop.models.orders import Order, OrderLine
 from shop.orders import repository as repo
 
 
@@ -19,9 +19,11 @@ async def enqueue_mail(
     *,
     key: str,
     extra: Mapping[str, Any] | None = None,
+    lines: Sequence[OrderLine] | None = None,
 ) -> None:
     """An email about the order, sent by the worker after commit: never lost, and one message
-    id per `key`, so a repeated job is recognised as the same message."""
+    id per `key`, so a repeated job is recognised as the same message. `lines`: the order's
+    lines when the caller has them loaded already (else they are read)."""
 
     def money(amount: int) -> dict[str, Any]:
         return {"amount": amount, "currency": order.currency}
@@ -33,7 +35,8 @@ async def enqueue_mail(
         "shipping_address": address,
     }
     if template == "order_confirmation":
-        lines = await repo.lines_of(session, order.id)
+        if lines is None:
+            lines = await repo.lines_of(session, order.id)
         context |= {
             "lines": [
                 {

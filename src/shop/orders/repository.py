@@ -3,12 +3,13 @@ payments and refunds (written by the payments service)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -28,18 +29,19 @@ class OrderFilters:
     created_to: datetime | None = None
 
 
-async def insert_order(session: AsyncSession, order: Order) -> bool:
-    """Insert under a savepoint; False when the number is taken (the caller draws another)."""
-    try:
-        async with session.begin_nested():
-            session.add(order)
-            await session.flush()
-    except IntegrityError:
-        # The savepoint's rollback already took the new order out of the session.
-        if await number_taken(session, order.number):
-            return False
-        raise
-    return True
+async def insert_order(session: AsyncSession, values: Mapping[str, Any]) -> Order | None:
+    """Insert an order; None when its number is taken (the caller draws another). One
+    INSERT .. ON CONFLICT (number) DO NOTHING RETURNING: no savepoint, no second look."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Order)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["number"])
+        .returning(Order)
+    )
+    result = await session.scalars(statement, execution_options={"populate_existing": True})
+    return result.one_or_none()
 
 
 async def number_taken(session: AsyncSession, number: str) -> bool:

@@ -140,28 +140,32 @@ async def create_order(
     data.check()
     moment = now or utcnow()
     for _ in range(NUMBER_ATTEMPTS):
-        order = Order(
-            number=new_order_number(),
-            user_id=data.user_id,
-            email=data.email,
-            status=OrderStatus.PENDING,
-            currency=data.currency,
-            subtotal_amount=data.subtotal,
-            discount_amount=data.discount,
-            shipping_amount=data.shipping,
-            tax_amount=data.tax,
-            total_amount=data.total,
-            captured_amount=0,
-            refunded_amount=0,
-            shipping_method=data.shipping_method,
-            coupon_code=data.coupon_code,
-            shipping_address=data.shipping_address,
-            billing_address=data.billing_address,
-            cart_id=data.cart_id,
-            created_at=moment,
-            updated_at=moment,
+        inserted = await repo.insert_order(
+            session,
+            dict(
+                number=new_order_number(),
+                user_id=data.user_id,
+                email=data.email,
+                status=OrderStatus.PENDING,
+                currency=data.currency,
+                subtotal_amount=data.subtotal,
+                discount_amount=data.discount,
+                shipping_amount=data.shipping,
+                tax_amount=data.tax,
+                total_amount=data.total,
+                captured_amount=0,
+                refunded_amount=0,
+                shipping_method=data.shipping_method,
+                coupon_code=data.coupon_code,
+                shipping_address=data.shipping_address,
+                billing_address=data.billing_address,
+                cart_id=data.cart_id,
+                created_at=moment,
+                updated_at=moment,
+            ),
         )
-        if await repo.insert_order(session, order):
+        if inserted is not None:
+            order = inserted
             break
     else:
         raise RuntimeError("could not draw a free order number")
@@ -265,8 +269,10 @@ async def move(
     )
 
 
-async def lock(session: AsyncSession, order_id: int) -> Order:
-    order = await repo.get_order(session, order_id=order_id, for_update=True, parts=False)
+async def lock(session: AsyncSession, order_id: int, *, with_parts: bool = False) -> Order:
+    """The order under its row lock; `with_parts` also loads its lines and fulfilments (for an
+    answer built from this very object, without reading the order again)."""
+    order = await repo.get_order(session, order_id=order_id, for_update=True, parts=with_parts)
     if order is None:
         raise LookupError(f"order {order_id} vanished")
     return order

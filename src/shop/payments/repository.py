@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +88,37 @@ async def update_payment_if(
     """One conditional UPDATE: applied only while the payment is in one of `from_statuses`, so
     that of two concurrent writers (a webhook and the checkout) exactly one wins. The provider
     reference is filled in when still missing, never overwritten."""
+    statement = _conditional_update(payment_id, from_statuses, reference, min_captured, values)
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return _changed(result)
+
+
+async def update_payment_returning(
+    session: AsyncSession,
+    payment_id: int,
+    *,
+    from_statuses: Collection[PaymentStatus],
+    reference: str | None = None,
+    min_captured: int | None = None,
+    **values: object,
+) -> Payment | None:
+    """`update_payment_if` that answers the changed payment in the same statement (RETURNING),
+    or None when the condition did not hold (nothing changed)."""
+    statement = _conditional_update(payment_id, from_statuses, reference, min_captured, values)
+    result = await session.scalars(
+        statement.returning(Payment),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    )
+    return result.one_or_none()
+
+
+def _conditional_update(
+    payment_id: int,
+    from_statuses: Collection[PaymentStatus],
+    reference: str | None,
+    min_captured: int | None,
+    values: dict[str, object],
+) -> Update:
     statement = update(Payment).where(
         Payment.id == payment_id, Payment.status.in_([str(s) for s in from_statuses])
     )
@@ -96,10 +127,7 @@ async def update_payment_if(
         statement = statement.where(Payment.refunded_amount <= min_captured)
     if reference is not None:
         values["provider_reference"] = func.coalesce(Payment.provider_reference, reference)
-    result = await session.execute(
-        statement.values(**values).execution_options(synchronize_session=False)
-    )
-    return _changed(result)
+    return statement.values(**values)
 
 
 async def set_reference_if_missing(session: AsyncSession, payment_id: int, reference: str) -> None:

@@ -144,11 +144,15 @@ async def record_authorization(
     session: AsyncSession, payment_id: int, result: GatewayResult
 ) -> Payment:
     """Record what the provider answered to authorize (or capture, or void). A result that
-    arrives after a webhook already moved the payment on changes nothing."""
-    payment = await get_payment(session, payment_id)
+    arrives after a webhook already moved the payment on changes nothing.
+
+    One conditional UPDATE .. RETURNING when it applies (the usual case); only when it does not
+    is the payment read (and its reference filled in if still missing)."""
     if result.status is GatewayStatus.CAPTURED:
-        captured = result.amount if result.amount is not None else payment.amount
-        await repo.update_payment_if(
+        captured = result.amount
+        if captured is None:
+            captured = (await get_payment(session, payment_id)).amount
+        changed = await repo.update_payment_returning(
             session,
             payment_id,
             from_statuses=_NOT_CAPTURED,
@@ -159,7 +163,7 @@ async def record_authorization(
             failure_code=None,
         )
     elif result.status is GatewayStatus.AUTHORIZED:
-        await repo.update_payment_if(
+        changed = await repo.update_payment_returning(
             session,
             payment_id,
             from_statuses=[PaymentStatus.PENDING],
@@ -167,7 +171,7 @@ async def record_authorization(
             status=PaymentStatus.AUTHORIZED,
         )
     elif result.status is GatewayStatus.DECLINED:
-        await repo.update_payment_if(
+        changed = await repo.update_payment_returning(
             session,
             payment_id,
             from_statuses=_OPEN,
@@ -176,13 +180,15 @@ async def record_authorization(
             failure_code=(result.failure_code or "declined")[:60],
         )
     else:
-        await repo.update_payment_if(
+        changed = await repo.update_payment_returning(
             session,
             payment_id,
             from_statuses=_OPEN,
             reference=result.reference,
             status=PaymentStatus.VOIDED,
         )
+    if changed is not None:
+        return changed
     if result.reference is not None:
         await repo.set_reference_if_missing(session, payment_id, result.reference)
     return await get_payment(session, payment_id)
