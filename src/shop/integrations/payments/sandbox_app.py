@@ -216,7 +216,6 @@ def create_sandbox_app(
         operation: Callable[[sqlite3.Connection, dict[str, Any]], Answer],
         *,
         write: bool = True,
-        schedules: bool = False,
     ) -> Response:
         try:
             api_key = _api_key(request)
@@ -246,7 +245,7 @@ def create_sandbox_app(
             return _error_response(exc)
         finally:
             dispatcher.nudge()
-        if schedules and not result.replayed:
+        if result.scheduled:  # never for a replay: its work was scheduled the first time
             dispatcher.wake()
         headers = {"Idempotent-Replayed": "true"} if result.replayed else None
         return JSONResponse(result.body, status_code=result.status, headers=headers)
@@ -256,7 +255,7 @@ def create_sandbox_app(
         return value
 
     async def create_payment(request: Request) -> Response:
-        return await answer(request, provider.create_payment, schedules=True)
+        return await answer(request, provider.create_payment)
 
     async def get_payment(request: Request) -> Response:
         pid = payment_id(request)
@@ -276,9 +275,7 @@ def create_sandbox_app(
 
     async def trigger(request: Request) -> Response:
         pid = payment_id(request)
-        return await answer(
-            request, lambda c, body: provider.trigger_event(c, pid, body), schedules=True
-        )
+        return await answer(request, lambda c, body: provider.trigger_event(c, pid, body))
 
     async def events(request: Request) -> Response:
         pid = payment_id(request)

@@ -57,6 +57,9 @@ class Answer:
     status: int
     body: dict[str, Any]
     replayed: bool = False
+    # The operation left work for the dispatcher (a capture later, a webhook to deliver): only
+    # then is it woken, so an ordinary payment costs no extra transactions.
+    scheduled: bool = False
 
 
 # Documents
@@ -252,7 +255,11 @@ class SandboxProvider:
                 capture_at,
             ),
         )
-        return Answer(201, _payment_document(connection, _fetch_payment(connection, payment_id)))
+        return Answer(
+            201,
+            _payment_document(connection, _fetch_payment(connection, payment_id)),
+            scheduled=capture_at is not None,
+        )
 
     def get_payment(self, connection: sqlite3.Connection, payment_id: str) -> Answer:
         return Answer(200, _payment_document(connection, _fetch_payment(connection, payment_id)))
@@ -382,7 +389,7 @@ class SandboxProvider:
                 "locked_until = NULL, last_error = NULL WHERE id = ?",
                 (time.time(), existing["id"]),
             )
-            return Answer(202, json.loads(existing["body"]))
+            return Answer(202, json.loads(existing["body"]), scheduled=True)
         status = payment["status"]
         refund = None
         if event_type == "payment.captured":
@@ -411,7 +418,11 @@ class SandboxProvider:
             ).fetchone()
             if refund is None:
                 raise SandboxError(409, "invalid_state", "the payment has no refund to report")
-        return Answer(202, self.add_event(connection, payment_id, event_type, refund=refund))
+        return Answer(
+            202,
+            self.add_event(connection, payment_id, event_type, refund=refund),
+            scheduled=True,
+        )
 
     def list_events(self, connection: sqlite3.Connection, payment_id: str) -> Answer:
         _fetch_payment(connection, payment_id)
