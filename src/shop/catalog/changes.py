@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 # What the public catalog endpoints read: products and everything shown with them, the search
@@ -39,11 +39,29 @@ def was_changed(info: dict[str, Any]) -> bool:
     return bool(info.get(CHANGED))
 
 
+# Product pages show each approved review's author by first name (users.first_name): a new
+# name, or an account deletion blanking it, must not stay on a cached page.
+SHOWN_USER_COLUMNS = ("first_name",)
+
+
+def _shown_user_change(instance: object) -> bool:
+    if getattr(instance, "__tablename__", None) != "users":
+        return False
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in SHOWN_USER_COLUMNS)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    # new/dirty/deleted still hold the pre-flush state here.
+    # new/dirty/deleted still hold the pre-flush state (and attribute history) here.
     for instance in chain(session.new, session.dirty, session.deleted):
         if getattr(instance, "__tablename__", None) in CATALOG_TABLES:
+            session.info[CHANGED] = True
+            return
+    for instance in chain(session.dirty, session.deleted):
+        if _shown_user_change(instance) or (
+            instance in session.deleted and getattr(instance, "__tablename__", None) == "users"
+        ):
             session.info[CHANGED] = True
             return
 

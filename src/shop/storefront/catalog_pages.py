@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.auth.browser_session import OptionalShopper, SignedInShopper
+from shop.auth.browser_session import Shopper, SignedInShopper
 from shop.catalog import service as catalog_service
 from shop.catalog.listing import FacetValue, ProductFilters, ProductSort
 from shop.catalog.product_view import ProductView, VariantView
@@ -22,6 +23,7 @@ from shop.observability import metrics
 from shop.reviews import service as reviews_service
 from shop.reviews.schemas import ReviewCreate
 from shop.storefront.listing_params import SORT_CHOICES, ListingParams, read_listing_params
+from shop.storefront.shared_pages import PageContent, catalog_page
 from shop.web.dependencies import ReadSession, WriteSession
 from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.flash import Flash
@@ -43,17 +45,20 @@ Slug = Annotated[str, Path(min_length=1, max_length=140)]
 
 
 @router.get("/")
-async def home(request: Request, session: ReadSession) -> Response:
-    tree = await catalog_service.category_tree(session)
-    featured = await catalog_service.list_products(
-        session,
-        ProductFilters(featured=True),
-        sort=ProductSort.NEWEST,
-        page=PageRequest(1, FEATURED_COUNT),
-    )
-    return await render(
-        request, "storefront/home.html", {"categories": tree.roots, "featured": featured.items}
-    )
+async def home(request: Request) -> Response:
+    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+        tree = await catalog_service.category_tree(session)
+        featured = await catalog_service.list_products(
+            session,
+            ProductFilters(featured=True),
+            sort=ProductSort.NEWEST,
+            page=PageRequest(1, FEATURED_COUNT),
+        )
+        return PageContent(
+            "storefront/home.html", {"categories": tree.roots, "featured": featured.items}
+        )
+
+    return await catalog_page(request, "/", build)
 
 
 # --- listings ------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ def _find_category(
 
 
 async def _listing(
-    request: Request, session: ReadSession, params: ListingParams, *, category_slug: str | None
+    session: AsyncSession, params: ListingParams, *, category_slug: str | None
 ) -> tuple[object, list[Flash]]:
     messages = [Flash(text, "error") for text in params.errors]
     try:
@@ -96,59 +101,70 @@ def _facet(values: list[FacetValue], allowed: set[str] | None = None) -> list[Fa
     return chosen[:FACET_VALUES_SHOWN]
 
 
+def _listing_key(path: str, params: ListingParams) -> str:
+    """The canonical address of a listing: equivalent query strings share a cache entry."""
+    return f"{path}?{params.query(page=params.page)}"
+
+
 @router.get("/categories/{slug}")
-async def category_page(request: Request, slug: Slug, session: ReadSession) -> Response:
-    tree = await catalog_service.category_tree(session)
-    found = _find_category(tree.roots, slug)
-    if found is None:
-        raise NotFound(f"There is no category '{slug[:60]}'.")
-    category, ancestors = found
+async def category_page(request: Request, slug: Slug) -> Response:
     params = read_listing_params(request.query_params)
     params.category = ""
-    page, messages = await _listing(request, session, params, category_slug=slug)
-    children = {child.slug for child in category.children}
-    return await render(
-        request,
-        "storefront/listing.html",
-        {
-            "heading": category.name,
-            "description": category.description,
-            "breadcrumb": ancestors,
-            "base_path": f"/categories/{slug}",
-            "category_facet": _facet(page.category_facet, children),  # type: ignore[attr-defined]
-            "category_links_search": False,
-            "page": page,
-            "params": params,
-            "sort_choices": SORT_CHOICES,
-            "search_query": "",
-        },
-        messages=messages,
-    )
+
+    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+        tree = await catalog_service.category_tree(session)
+        found = _find_category(tree.roots, slug)
+        if found is None:
+            raise NotFound(f"There is no category '{slug[:60]}'.")
+        category, ancestors = found
+        page, messages = await _listing(session, params, category_slug=slug)
+        children = {child.slug for child in category.children}
+        return PageContent(
+            "storefront/listing.html",
+            {
+                "heading": category.name,
+                "description": category.description,
+                "breadcrumb": ancestors,
+                "base_path": f"/categories/{slug}",
+                "category_facet": _facet(page.category_facet, children),  # type: ignore[attr-defined]
+                "category_links_search": False,
+                "page": page,
+                "params": params,
+                "sort_choices": SORT_CHOICES,
+                "search_query": "",
+            },
+            messages,
+        )
+
+    return await catalog_page(request, _listing_key(f"/categories/{slug}", params), build)
 
 
 @router.get("/search")
-async def search_page(request: Request, session: ReadSession) -> Response:
+async def search_page(request: Request) -> Response:
     params = read_listing_params(request.query_params)
-    page, messages = await _listing(request, session, params, category_slug=params.category or None)
-    tree = await catalog_service.category_tree(session)
-    roots = {node.slug for node in tree.roots}
-    return await render(
-        request,
-        "storefront/listing.html",
-        {
-            "heading": f"Results for “{params.q}”" if params.q else "All products",
-            "description": "",
-            "breadcrumb": [],
-            "base_path": "/search",
-            "category_facet": _facet(page.category_facet, roots),  # type: ignore[attr-defined]
-            "category_links_search": True,
-            "page": page,
-            "params": params,
-            "sort_choices": SORT_CHOICES,
-            "search_query": params.q,
-        },
-        messages=messages,
-    )
+
+    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+        page, messages = await _listing(session, params, category_slug=params.category or None)
+        tree = await catalog_service.category_tree(session)
+        roots = {node.slug for node in tree.roots}
+        return PageContent(
+            "storefront/listing.html",
+            {
+                "heading": f"Results for “{params.q}”" if params.q else "All products",
+                "description": "",
+                "breadcrumb": [],
+                "base_path": "/search",
+                "category_facet": _facet(page.category_facet, roots),  # type: ignore[attr-defined]
+                "category_links_search": True,
+                "page": page,
+                "params": params,
+                "sort_choices": SORT_CHOICES,
+                "search_query": params.q,
+            },
+            messages,
+        )
+
+    return await catalog_page(request, _listing_key("/search", params), build)
 
 
 @router.get("/search/suggest")
@@ -203,56 +219,67 @@ def variant_choices(product: ProductView) -> list[VariantChoice]:
     return choices
 
 
-def _selected(choices: list[VariantChoice], wanted: str | None) -> VariantChoice | None:
-    if wanted and wanted.isdigit():
+def wanted_variant(request: Request) -> int | None:
+    """The `variant` query parameter when it can be a variant id (ASCII digits)."""
+    wanted = request.query_params.get("variant", "")
+    if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18:
+        return int(wanted)
+    return None
+
+
+def _selected(choices: list[VariantChoice], wanted: int | None) -> VariantChoice | None:
+    if wanted is not None:
         for choice in choices:
-            if choice.variant.id == int(wanted):
+            if choice.variant.id == wanted:
                 return choice
     in_stock = [c for c in choices if c.stock_state != "out"]
     candidates = in_stock or choices
     return candidates[0] if candidates else None
 
 
-async def _product_page(
-    request: Request,
-    session: ReadSession | WriteSession,
+async def _product_content(
+    session: AsyncSession,
     product: ProductView,
-    shopper: OptionalShopper,
+    shopper: Shopper | None,
+    wanted: int | None,
     *,
     review_errors: dict[str, str] | None = None,
     review_values: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> PageContent:
     choices = variant_choices(product)
     reviews = await reviews_service.product_reviews(
         session, product.id, PageRequest(1, REVIEWS_SHOWN)
     )
-    return await render(
-        request,
+    return PageContent(
         "storefront/product.html",
         {
             "product": product,
             "choices": choices,
-            "selected": _selected(choices, request.query_params.get("variant")),
+            "selected": _selected(choices, wanted),
             "reviews": reviews,
             "shopper": shopper,
             "review_errors": review_errors or {},
             "review_values": review_values or {},
             "money": money,
         },
-        status_code=status_code,
     )
 
 
 @router.get("/products/{slug}")
-async def product_page(
-    request: Request, slug: Slug, session: ReadSession, shopper: OptionalShopper
-) -> Response:
-    product = await catalog_service.get_public_product(session, slug)
-    if product.slug != slug:  # reached by id: one address per product
-        return see_other(f"/products/{product.slug}")
-    metrics.count_funnel_step("product_view")
-    return await _product_page(request, session, product, shopper)
+async def product_page(request: Request, slug: Slug) -> Response:
+    wanted = wanted_variant(request)
+
+    async def build(session: AsyncSession, shopper: Shopper | None) -> PageContent | Response:
+        product = await catalog_service.get_public_product(session, slug)
+        if product.slug != slug:  # reached by id: one address per product
+            return see_other(f"/products/{product.slug}")
+        return await _product_content(session, product, shopper, wanted)
+
+    key = f"/products/{slug}" + (f"?variant={wanted}" if wanted is not None else "")
+    response = await catalog_page(request, key, build)
+    if response.status_code == 200:
+        metrics.count_funnel_step("product_view")
+    return response
 
 
 @router.post("/products/{slug}/reviews")
@@ -275,15 +302,15 @@ async def post_review(
             {"rating": values["rating"] or None, "title": values["title"], "body": values["body"]}
         )
     except ValidationError as error:
-        return await _product_page(
-            request,
+        content = await _product_content(
             session,
             product,
             shopper,
+            wanted_variant(request),
             review_errors=field_errors(error),
             review_values=values,
-            status_code=422,
         )
+        return await render(request, content.template, content.context, status_code=422)
     back = f"/products/{product.slug}#reviews"
     try:
         await reviews_service.create_review(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,16 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_SEED_MAX_AGE = 365 * 24 * 3600
 # Pages differ per visitor (cart count, CSRF token): never kept by a shared cache.
 PAGE_CACHE_CONTROL = "private, no-cache"
+
+# Shared pages (`render_shared`) are rendered once for every anonymous visitor with these
+# stand-ins where a visitor's own values go; `personalise` puts the values in. Random per
+# process, so no text a page shows (a product description) can contain them; letters, digits
+# and dashes only, so HTML escaping and JSON leave them as they are.
+_SLOT_MARK = secrets.token_hex(12)
+CSRF_SLOT = f"csrf-{_SLOT_MARK}"
+CART_COUNT_SLOT = f"cart-{_SLOT_MARK}"
+_CSRF_SLOT_BYTES = CSRF_SLOT.encode()
+_CART_COUNT_SLOT_BYTES = CART_COUNT_SLOT.encode()
 
 # ChoiceLoader keeps this very list: directories appended later become loadable.
 _loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES_DIR)]
@@ -101,6 +112,41 @@ async def render(
         set_cookie(response, request, CSRF_COOKIE, seed, max_age=CSRF_SEED_MAX_AGE)
     if queued:
         clear_messages(response, request)
+    return response
+
+
+def render_shared(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    chrome: PageChrome,
+) -> bytes:
+    """A full page as every anonymous visitor without flash messages sees it, with stand-ins
+    for the CSRF token and the cart count: safe to keep and serve to any such visitor through
+    `personalise`. `chrome` must be anonymous (its cart count is not used)."""
+    if chrome.signed_in:
+        raise ValueError("a shared page is rendered with the anonymous header only")
+    values = _base_context(request, CSRF_SLOT)
+    values["chrome"] = chrome
+    values["cart_count_slot"] = CART_COUNT_SLOT
+    values["flashes"] = []
+    values.update(context or {})
+    return environment.get_template(template).render(values).encode()
+
+
+def personalise(request: Request, shared: bytes, *, cart_count: int) -> HTMLResponse:
+    """A page from `render_shared` for this visitor: their CSRF token (a new seed cookie for
+    a new browser) and cart count put in place of the stand-ins. The caller makes sure the
+    visitor is anonymous and has no flash messages waiting."""
+    seed, new_seed = ensure_seed(request)
+    body = shared.replace(_CSRF_SLOT_BYTES, token_for(request, seed).encode()).replace(
+        _CART_COUNT_SLOT_BYTES, str(cart_count).encode()
+    )
+    response = HTMLResponse(body)
+    response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
+    if new_seed:
+        set_cookie(response, request, CSRF_COOKIE, seed, max_age=CSRF_SEED_MAX_AGE)
     return response
 
 
