@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.models.carts import Cart, CartLine
@@ -25,6 +26,36 @@ async def get_cart(session: AsyncSession, cart_id: int, *, for_update: bool = Fa
     if for_update:
         statement = statement.with_for_update()
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def touch_open_cart(
+    session: AsyncSession,
+    cart_id: int,
+    *,
+    token_hash: str | None,
+    user_id: int | None,
+    now: datetime,
+) -> Cart | None:
+    """Lock an open cart that this token (or this customer) may use and mark it changed now,
+    in one UPDATE .. RETURNING (the row lock is the UPDATE's own). None when the cart is
+    missing, checked out or not theirs: then nothing changed."""
+    access = []
+    if token_hash is not None:
+        access.append(Cart.token_hash == token_hash)
+    if user_id is not None:
+        access.append(Cart.user_id == user_id)
+    if not access or not 1 <= cart_id <= MAX_ID:
+        return None
+    statement = (
+        update(Cart)
+        .where(Cart.id == cart_id, Cart.converted_at.is_(None), or_(*access))
+        .values(updated_at=now)
+        .returning(Cart)
+    )
+    result = await session.scalars(
+        statement, execution_options={"synchronize_session": False, "populate_existing": True}
+    )
+    return result.one_or_none()
 
 
 async def get_cart_by_token_hash(
@@ -97,6 +128,33 @@ async def get_line_by_variant(
         select(CartLine).where(CartLine.cart_id == cart_id, CartLine.variant_id == variant_id)
     )
     return result.scalar_one_or_none()
+
+
+async def add_to_line(
+    session: AsyncSession,
+    cart_id: int,
+    variant_id: int,
+    quantity: int,
+    *,
+    max_quantity: int,
+    now: datetime,
+) -> int | None:
+    """Add `quantity` of a variant to the cart: a new line, or the variant's line grows. One
+    INSERT .. ON CONFLICT (cart_id, variant_id) DO UPDATE, applied only while the line stays
+    within `max_quantity`. The line's new quantity, or None when that limit refused it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CartLine).values(
+        cart_id=cart_id, variant_id=variant_id, quantity=quantity, created_at=now, updated_at=now
+    )
+    grown = CartLine.quantity + statement.excluded.quantity
+    upsert = statement.on_conflict_do_update(
+        index_elements=["cart_id", "variant_id"],
+        set_={"quantity": grown, "updated_at": now},
+        where=grown <= max_quantity,
+    ).returning(CartLine.quantity)
+    found: int | None = (await session.execute(upsert)).scalar_one_or_none()
+    return found
 
 
 async def insert_line(session: AsyncSession, line: CartLine) -> CartLine:

@@ -161,6 +161,16 @@ async def _open_cart_for_change(
     session: AsyncSession, cart_id: int, *, claims: AccessClaims | None, cart_token: str | None
 ) -> Cart:
     """The cart, locked for the change and touched (idle carts are judged by updated_at)."""
+    cart = await repo.touch_open_cart(
+        session,
+        cart_id,
+        token_hash=hash_cart_token(cart_token) if cart_token is not None else None,
+        user_id=claims.user_id if claims is not None else None,
+        now=utcnow(),
+    )
+    if cart is not None:
+        return cart  # the usual case: one statement
+    # Nothing was touched: find out why (unknown or not theirs: 404; checked out: 409).
     cart = await _usable_cart(
         session, cart_id, claims=claims, cart_token=cart_token, for_update=True
     )
@@ -234,17 +244,15 @@ async def add_item(
         raise errors.unknown_variant(variant_id)
     if not variant.for_sale:
         raise errors.variant_unavailable(variant_id)
-    line = await repo.get_line_by_variant(session, cart.id, variant_id)
-    in_cart = line.quantity if line is not None else 0
-    if in_cart + quantity > MAX_LINE_QUANTITY:
-        raise errors.quantity_limit_exceeded(in_cart=in_cart, adding=quantity)
-    if line is None:
-        await repo.insert_line(
-            session, CartLine(cart_id=cart.id, variant_id=variant_id, quantity=quantity)
+    added = None
+    if quantity <= MAX_LINE_QUANTITY:
+        added = await repo.add_to_line(
+            session, cart.id, variant_id, quantity, max_quantity=MAX_LINE_QUANTITY, now=utcnow()
         )
-    else:
-        line.quantity = in_cart + quantity
-    await session.flush()
+    if added is None:
+        line = await repo.get_line_by_variant(session, cart.id, variant_id)
+        in_cart = line.quantity if line is not None else 0
+        raise errors.quantity_limit_exceeded(in_cart=in_cart, adding=quantity)
     return await _view(session, cart)
 
 
