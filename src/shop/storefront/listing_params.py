@@ -106,7 +106,8 @@ def read_listing_params(query: QueryParams) -> ListingParams:
     elif sort:
         params.errors.append("Unknown sort order; showing the default order.")
     page = query.get("page", "1")
-    params.page = int(page) if page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
+    valid = page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE
+    params.page = int(page) if valid else 1
     params.min_amount = _price(params.min_price, "Minimum price", params.errors)
     params.max_amount = _price(params.max_price, "Maximum price", params.errors)
     if (
