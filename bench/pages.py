@@ -9,8 +9,11 @@ Called by bench/run.py against its running server (`base`, e.g. http://127.0.0.1
 
 Per page two wrk runs: the ceiling (as many requests as the server answers: req/s, p50, p99)
 and a paced run at about PACED_RATE req/s (wrk's Lua `delay` spaces each connection's requests)
-whose p99 is held against the target (< 50 ms at 500 req/s). The achieved rate is reported: a
-server that cannot keep up shows a lower one. Everything talks to 127.0.0.1 only.
+whose p99 is held against the target (< 50 ms at 500 req/s). Each connection waits `delay`
+*after* an answer, so a short pilot run first measures how much longer than `delay` a round
+takes (the answer time, wrk's timers) and the paced run waits that much less: the rate lands
+at PACED_RATE instead of short of it. The achieved rate is reported: a server that cannot keep
+up shows a lower one. Everything talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -163,8 +166,19 @@ def measure_pages(
         ceiling = _wrk(
             url, ceiling_script, threads=threads, connections=connections, seconds=duration
         )
-        # Each connection waits this long after every answer: about PACED_RATE in all.
-        delay_ms = PACED_CONNECTIONS * 1000 / PACED_RATE
+        # Each connection sends every PACED_CONNECTIONS / PACED_RATE seconds: it waits that
+        # long after every answer, less what the pilot's rounds took beyond their delay.
+        interval_ms = PACED_CONNECTIONS * 1000 / PACED_RATE
+        pilot_script = _script(kind_paths, work, f"page{index}-pilot", delay_ms=interval_ms)
+        pilot = _wrk(
+            url,
+            pilot_script,
+            threads=min(threads, PACED_CONNECTIONS),
+            connections=PACED_CONNECTIONS,
+            seconds=max(warmup, 2),
+        )
+        round_ms = PACED_CONNECTIONS * 1000 / max(pilot.requests_per_second, 1.0)
+        delay_ms = max(interval_ms - (round_ms - interval_ms), 0.1)
         paced_script = _script(kind_paths, work, f"page{index}-paced", delay_ms=delay_ms)
         paced = _wrk(
             url,
