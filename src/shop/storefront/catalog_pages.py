@@ -29,7 +29,7 @@ from shop.web.pages.csrf import CsrfProtected
 from shop.web.pages.flash import Flash
 from shop.web.pages.formatting import money
 from shop.web.pages.forms import as_sentence, field_errors, text_field
-from shop.web.pages.rendering import render, render_fragment
+from shop.web.pages.rendering import PersonalPart, render, render_fragment
 from shop.web.pages.responses import redirect_with_flash, see_other
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -38,6 +38,7 @@ FEATURED_COUNT = 8
 SUGGESTION_COUNT = 6
 REVIEWS_SHOWN = 10
 FACET_VALUES_SHOWN = 12
+REVIEW_FORM_TEMPLATE = "storefront/_review_form.html"
 Slug = Annotated[str, Path(min_length=1, max_length=140)]
 
 
@@ -46,7 +47,7 @@ Slug = Annotated[str, Path(min_length=1, max_length=140)]
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+    async def build(session: AsyncSession) -> PageContent:
         tree = await catalog_service.category_tree(session)
         featured = await catalog_service.list_products(
             session,
@@ -111,7 +112,7 @@ async def category_page(request: Request, slug: Slug) -> Response:
     params = read_listing_params(request.query_params)
     params.category = ""
 
-    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+    async def build(session: AsyncSession) -> PageContent:
         tree = await catalog_service.category_tree(session)
         found = _find_category(tree.roots, slug)
         if found is None:
@@ -143,7 +144,7 @@ async def category_page(request: Request, slug: Slug) -> Response:
 async def search_page(request: Request) -> Response:
     params = read_listing_params(request.query_params)
 
-    async def build(session: AsyncSession, _shopper: Shopper | None) -> PageContent:
+    async def build(session: AsyncSession) -> PageContent:
         page, messages = await _listing(session, params, category_slug=params.category or None)
         tree = await catalog_service.category_tree(session)
         roots = {node.slug for node in tree.roots}
@@ -269,14 +270,24 @@ async def _product_content(
 async def product_page(request: Request, slug: Slug) -> Response:
     wanted = wanted_variant(request)
 
-    async def build(session: AsyncSession, shopper: Shopper | None) -> PageContent | Response:
+    async def build(session: AsyncSession) -> PageContent | Response:
         product = await catalog_service.get_public_product(session, slug)
         if product.slug != slug:  # reached by id: one address per product
             return see_other(f"/products/{product.slug}")
-        return await _product_content(session, product, shopper, wanted)
+        return await _product_content(session, product, None, wanted)
+
+    def review_form(shopper: Shopper | None) -> list[PersonalPart]:
+        # The cached page is only ever the one at the product's own slug.
+        context: dict[str, object] = {
+            "product_slug": slug,
+            "shopper": shopper,
+            "review_errors": {},
+            "review_values": {},
+        }
+        return [PersonalPart("review-form", REVIEW_FORM_TEMPLATE, context)]
 
     key = f"/products/{slug}" + (f"?variant={wanted}" if wanted is not None else "")
-    response = await catalog_page(request, key, build)
+    response = await catalog_page(request, key, build, personal=review_form)
     if response.status_code == 200:
         metrics.count_funnel_step("product_view")
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,33 @@ CSRF_SEED_MAX_AGE = 365 * 24 * 3600
 # Pages differ per visitor (cart count, CSRF token): never kept by a shared cache.
 PAGE_CACHE_CONTROL = "private, no-cache"
 
-# Shared pages (`render_shared`) are rendered once for every anonymous visitor with these
-# stand-ins where a visitor's own values go; `personalise` puts the values in. Random per
-# process, so no text a page shows (a product description) can contain them; letters, digits
-# and dashes only, so HTML escaping and JSON leave them as they are.
+# Shared pages (`render_shared`) are rendered once for every visitor with stand-ins where a
+# visitor's own parts go (the CSRF token; the header's account links and cart count, the flash
+# messages and a page's own personal parts, each a small template); `personalise` puts this
+# visitor's in. Random per process, so no text a page shows (a product description) can
+# contain them; the token's is letters, digits and dashes only, so HTML escaping and JSON
+# leave it as it is.
 _SLOT_MARK = secrets.token_hex(12)
 CSRF_SLOT = f"csrf-{_SLOT_MARK}"
-CART_COUNT_SLOT = f"cart-{_SLOT_MARK}"
 _CSRF_SLOT_BYTES = CSRF_SLOT.encode()
-_CART_COUNT_SLOT_BYTES = CART_COUNT_SLOT.encode()
+ACCOUNT_TEMPLATE = "_account_links.html"
+FLASH_TEMPLATE = "_flash.html"
+
+
+def slot_marker(name: str) -> str:
+    """Where the personal part `name` goes in a shared page."""
+    return f"<!--{name}-{_SLOT_MARK}-->"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalPart:
+    """A personal part of a shared page: its slot's name (`personal_slot(name)` in the
+    template), the small template that renders it and that template's values."""
+
+    slot: str
+    template: str
+    context: Mapping[str, Any]
+
 
 # ChoiceLoader keeps this very list: directories appended later become loadable.
 _loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES_DIR)]
@@ -59,8 +78,17 @@ def _htmx_headers(context: Context) -> str:
     return json.dumps({CSRF_HEADER: context["csrf_token"]})
 
 
+def _personal_slot(name: str) -> Markup:
+    return Markup(slot_marker(name))  # noqa: S704 (a comment made of a name and hex digits)
+
+
 environment.filters["money"] = money
-environment.globals.update(amount=amount, csrf_field=_csrf_field, htmx_headers=_htmx_headers)
+environment.globals.update(
+    amount=amount,
+    csrf_field=_csrf_field,
+    htmx_headers=_htmx_headers,
+    personal_slot=_personal_slot,
+)
 
 
 def add_template_directory(path: Path) -> None:
@@ -122,31 +150,49 @@ def render_shared(
     *,
     chrome: PageChrome,
 ) -> bytes:
-    """A full page as every anonymous visitor without flash messages sees it, with stand-ins
-    for the CSRF token and the cart count: safe to keep and serve to any such visitor through
-    `personalise`. `chrome` must be anonymous (its cart count is not used)."""
-    if chrome.signed_in:
-        raise ValueError("a shared page is rendered with the anonymous header only")
+    """A full page as every visitor sees it, with `personal_slot` stand-ins for their own
+    parts (the template shows them where `shared_page` is true) and for the CSRF token: safe
+    to keep and to serve to anyone through `personalise`. Only the category navigation of
+    `chrome` is used; the rest of the header is a personal part."""
     values = _base_context(request, CSRF_SLOT)
-    values["chrome"] = chrome
-    values["cart_count_slot"] = CART_COUNT_SLOT
+    values["chrome"] = PageChrome(categories=chrome.categories)
+    values["shared_page"] = True
     values["flashes"] = []
     values.update(context or {})
     return environment.get_template(template).render(values).encode()
 
 
-def personalise(request: Request, shared: bytes, *, cart_count: int) -> HTMLResponse:
+def personalise(
+    request: Request,
+    shared: bytes,
+    *,
+    chrome: PageChrome,
+    parts: Sequence[PersonalPart] = (),
+) -> HTMLResponse:
     """A page from `render_shared` for this visitor: their CSRF token (a new seed cookie for
-    a new browser) and cart count put in place of the stand-ins. The caller makes sure the
-    visitor is anonymous and has no flash messages waiting."""
+    a new browser), their header (`chrome`), their flash messages (then cleared) and the
+    page's own personal `parts`, each rendered now and put in its slot."""
     seed, new_seed = ensure_seed(request)
-    body = shared.replace(_CSRF_SLOT_BYTES, token_for(request, seed).encode()).replace(
-        _CART_COUNT_SLOT_BYTES, str(cart_count).encode()
-    )
+    token = token_for(request, seed)
+    queued = pending_messages(request)
+    values = _base_context(request, token)
+    values["chrome"] = chrome
+    values["flashes"] = queued
+    body = shared.replace(_CSRF_SLOT_BYTES, token.encode())
+    own = [
+        PersonalPart("account", ACCOUNT_TEMPLATE, {}),
+        PersonalPart("flash", FLASH_TEMPLATE, {}),
+        *parts,
+    ]
+    for part in own:
+        rendered = environment.get_template(part.template).render({**values, **part.context})
+        body = body.replace(slot_marker(part.slot).encode(), rendered.encode(), 1)
     response = HTMLResponse(body)
     response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
     if new_seed:
         set_cookie(response, request, CSRF_COOKIE, seed, max_age=CSRF_SEED_MAX_AGE)
+    if queued:
+        clear_messages(response, request)
     return response
 
 
