@@ -20,6 +20,7 @@ from shop.db.session import Database
 from shop.inventory import service as inventory_service
 from shop.models.carts import Cart
 from shop.models.catalog import Variant
+from tests.builders.accounts import create_user
 from tests.builders.catalog import create_product
 from tests.conftest import make_settings
 
@@ -139,6 +140,17 @@ class TestChangeDetection:
         session.info.pop(changes.CHANGED, None)
         await session.execute(update(Cart).where(Cart.id == -1).values(coupon_code=None))
         assert not changes.was_changed(session.info)
+
+    async def test_a_users_first_name_counts_product_pages_show_it(self, session: Any) -> None:
+        user = await create_user(session, first_name="Ada")
+        session.info.pop(changes.CHANGED, None)
+        user.last_name = "Lovelace"  # shown nowhere public
+        await session.flush()
+        assert not changes.was_changed(session.info)
+
+        user.first_name = ""  # as an account deletion does
+        await session.flush()
+        assert changes.was_changed(session.info)
 
 
 @pytest.mark.redis
