@@ -4,6 +4,11 @@ Web layer only: it never imports a shop feature. What pages use:
 
 - `render(request, "template.html", {...})` (`rendering`): an HTMLResponse in the site layout,
   with the CSRF token, the flash messages and the header data (`PageChrome`) filled in.
+- `render_shared(...)` and `personalise(request, body, chrome=..., parts=[...])` (`rendering`):
+  a page rendered once for every visitor, with `personal_slot("name")` stand-ins where each
+  visitor's own parts go (templates show them where `shared_page` is true; the layout's
+  account links and flash region are such parts, and the CSRF token always is), then filled in
+  per request. The storefront keeps such pages in the catalog cache (`storefront.shared_pages`).
 - `add_template_directory(path)` (`rendering`): make a package's templates loadable; templates
   extend `"layout.html"` and fill `{% block title %}` and `{% block content %}`.
 - `csrf_field()` in templates (a hidden input), `CsrfProtected` (`csrf`): the dependency every
