@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.models.accounts import User
 from shop.models.orders import Fulfillment, Order, OrderEvent, OrderLine, OrderStatus
@@ -88,6 +88,19 @@ async def get_order(
         statement = _with_parts(statement, details=details)
     statement = statement.execution_options(populate_existing=True)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def lock_order_with_parts(session: AsyncSession, order_id: int) -> Order | None:
+    """`get_order(order_id=.., for_update=True)` with its lines joined into the same statement
+    (one round trip fewer than loading them separately) and its fulfilments."""
+    statement = (
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update(of=Order)
+        .options(joinedload(Order.lines), selectinload(Order.fulfillments))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).unique().scalar_one_or_none()
 
 
 async def list_orders(

@@ -24,10 +24,10 @@ from tests.builders.orders import checkout_body, create_variant
 # upserted, the cart priced. Checkout:
 # the Idempotency-Key claim (1); placing the order (13: the cart locked and priced, its open
 # order, shipping, tax, order, event, lines, stock, ledger balance check, movement, payment,
-# recovery point); settling (11: payment, order with its lines and fulfilments (3), order,
-# event, the confirmation check, cart, outbox, event, the stored answer). Before the checkout
+# recovery point); settling (10: payment, the order locked with its lines, its fulfilments,
+# order, event, the confirmation check, cart, outbox, event, the stored answer). Before the checkout
 # profile (2026-12) the same order took 4 + 6 + 34.
-BUDGET = {"create_cart": 1, "add_item": 4, "checkout": 25}
+BUDGET = {"create_cart": 1, "add_item": 4, "checkout": 24}
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
