@@ -235,10 +235,28 @@ def running_server(options: Options, env: dict[str, str], log_file: Path) -> Ite
     log(f"server pid {server.pid} on port {port} (log: {log_file})")
     try:
         base = f"http://{HOST}:{port}"
+        SERVER_GROUPS[base] = server.pid
         wait_until_ready(f"{base}/readyz", server, timeout=60)
         yield base
     finally:
         stop(server)
+
+
+# The process group of the server answering at a base URL (uvicorn's workers are in it).
+SERVER_GROUPS: dict[str, int] = {}
+
+
+def server_cpu_seconds(base: str) -> float:
+    """CPU time (user + system) used so far by every live process of the server's group."""
+    group = SERVER_GROUPS[base]
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:  # pgrp
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:

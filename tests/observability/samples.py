@@ -5,11 +5,15 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from shop.observability.tally import TALLY
+
 Labels = frozenset[tuple[str, str]]
 
 
 def value(name: str, **labels: str) -> float:
-    """The current value of a sample of this process's registry; 0 when it does not exist."""
+    """The current value of a sample of this process's registry; 0 when it does not exist.
+    The HTTP series are published in batches: this process's are published first."""
+    TALLY.publish()
     found = REGISTRY.get_sample_value(name, labels)
     return found if found is not None else 0.0
 

@@ -15,6 +15,7 @@ import pytest
 
 from shop.config import PROJECT_ROOT
 from shop.observability.exposition import render_metrics
+from shop.observability.tally import PUBLISH_INTERVAL
 from tests.databases import SqliteTemplate
 from tests.live import SHOP_COMMAND, LiveShop, free_port, shop_env
 from tests.observability.samples import parse, total
@@ -94,16 +95,20 @@ class TestTwoWorkers:
         shop, values = two_workers
         assert "999999" not in worker_pids(values)  # the directory was emptied at start
         sent = 0
+        by_worker: dict[str, float] = {}
         # New connections until both workers have answered some (the kernel spreads them).
-        while sent < 400:
+        while sent < 400 and len(by_worker) < 2:
             for _ in range(20):
                 with httpx.Client(base_url=shop.base_url) as client:
                     assert client.get("/healthz").status_code == 200
                 sent += 1
             # The parent process (uvicorn's supervisor) has files too, but serves nothing.
             by_worker = {pid: n for pid, n in counts_by_worker(values, tmp_path).items() if n}
-            if len(by_worker) == 2:
-                break
+        # Workers publish their HTTP counts every PUBLISH_INTERVAL: wait for the last batch.
+        deadline = time.monotonic() + 10 * PUBLISH_INTERVAL
+        while sum(by_worker.values()) < sent and time.monotonic() < deadline:
+            time.sleep(PUBLISH_INTERVAL / 4)
+            by_worker = {pid: n for pid, n in counts_by_worker(values, tmp_path).items() if n}
         assert len(by_worker) == 2, by_worker
 
         scrapes = []

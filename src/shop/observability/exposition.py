@@ -18,10 +18,12 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
 
 from shop.config import Settings
 from shop.errors import Unauthorized
 from shop.observability import metrics
+from shop.observability.tally import TALLY
 
 METRICS_PATH = "/metrics"
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -59,9 +61,11 @@ def token_accepted(authorization: str | None, settings: Settings) -> bool:
     return hmac.compare_digest(given, expected.encode())
 
 
-def metrics_endpoint(request: Request) -> Response:
-    """A plain `def`: reading the processes' files is blocking work, done in the thread pool."""
+async def metrics_endpoint(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if not token_accepted(request.headers.get("authorization"), settings):
         raise Unauthorized("/metrics needs 'Authorization: Bearer <SHOP_METRICS_TOKEN>'")
-    return Response(render_metrics(), media_type=CONTENT_TYPE)
+    # This process's HTTP tally first (on the loop's thread, which alone touches it), then the
+    # blocking read of every process's files in the thread pool.
+    TALLY.publish()
+    return Response(await run_in_threadpool(render_metrics), media_type=CONTENT_TYPE)

@@ -1,5 +1,6 @@
 """HTTP metrics and the request's log context, as pure ASGI middleware (no per-request objects
-beyond a closure; BaseHTTPMiddleware would cost a task and a stream per request).
+beyond a closure; BaseHTTPMiddleware would cost a task and a stream per request). Counts and
+durations go to a running tally (shop.observability.tally) that is published in batches.
 
 Requests are labelled by their route *template* (`/api/v1/products/{reference}`), never the raw
 path, so the number of series stays bounded however many products or bots there are.
@@ -13,12 +14,12 @@ import time
 from typing import Any
 
 from fastapi.telemetry._api import _RequestTelemetry
-from prometheus_client.metrics import Counter, Histogram
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.observability import metrics
 from shop.observability.logs import bind_request, unbind_request
+from shop.observability.tally import TALLY, RequestTally
 
 log = logging.getLogger("shop.http")
 
@@ -61,12 +62,12 @@ def route_template(scope: Scope, root_path: str, recorder: Any = None) -> str:
 
 
 class HttpMetricsMiddleware:
-    def __init__(self, app: ASGIApp, *, skip_paths: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, skip_paths: frozenset[str] = frozenset(), tally: RequestTally = TALLY
+    ) -> None:
         self.app = app
         self.skip_paths = skip_paths
-        # Label lookups take a lock in prometheus_client; the set of keys is bounded.
-        self._counters: dict[tuple[str, str, int], Counter] = {}
-        self._histograms: dict[tuple[str, str], Histogram] = {}
+        self.tally = tally
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.skip_paths:
@@ -84,35 +85,17 @@ class HttpMetricsMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        metrics.HTTP_REQUESTS_IN_FLIGHT.inc()
+        self.tally.started()
         try:
             await self.app(scope, receive, send_with_status)
         except asyncio.CancelledError:
             status = CLIENT_CLOSED
             raise
         finally:
-            metrics.HTTP_REQUESTS_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in METHODS else metrics.OTHER
             route = route_template(scope, root_path, recorder)
-            self._histogram(method, route).observe(elapsed)
-            self._counter(method, route, status).inc()
+            self.tally.finished(method, route, status, elapsed)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %d %.1f ms", method, route, status, elapsed * 1000)
             unbind_request(token)
-
-    def _counter(self, method: str, route: str, status: int) -> Counter:
-        key = (method, route, status)
-        child = self._counters.get(key)
-        if child is None:
-            child = metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status))
-            self._counters[key] = child
-        return child
-
-    def _histogram(self, method: str, route: str) -> Histogram:
-        key = (method, route)
-        child = self._histograms.get(key)
-        if child is None:
-            child = metrics.HTTP_REQUEST_DURATION.labels(method=method, route=route)
-            self._histograms[key] = child
-        return child

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -27,6 +27,7 @@ from shop.observability.database import instrument_engine
 from shop.observability.exposition import METRICS_PATH, metrics_endpoint, served_by_app
 from shop.observability.http import HttpMetricsMiddleware
 from shop.observability.logs import configure_logging
+from shop.observability.tally import publishing
 
 # Test mode only: a route that fails, to prove error counting and the error-rate alert.
 FORCED_ERROR_PATH = "/api/v1/test/observability/error"
@@ -73,7 +74,9 @@ def _wrap_lifespan(app: FastAPI, settings: Settings) -> None:
         async with inner(application) as state:
             retire = _instrument_resources(application, settings)
             try:
-                yield state
+                # The last HTTP totals are published before the process is marked dead.
+                async with publishing() if settings.metrics_enabled else nullcontext():
+                    yield state
             finally:
                 for undo in retire:
                     undo()

@@ -26,7 +26,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 # keeps its values in memory even if the variable appears later.
 MULTIPROCESS = _values.ValueClass is not _values.MutexValue
 
-_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 _QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 _JOB_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 # Order totals in minor units (cents): 10, 25, 50 ... 2,500 in the major unit.
@@ -43,7 +43,7 @@ HTTP_REQUEST_DURATION = Histogram(
     "shop_http_request_duration_seconds",
     "Time from the request's arrival to the end of its response body, by route template.",
     ["method", "route"],
-    buckets=_LATENCY_BUCKETS,
+    buckets=LATENCY_BUCKETS,
 )
 HTTP_REQUESTS_IN_FLIGHT = Gauge(
     "shop_http_requests_in_flight",
@@ -173,8 +173,44 @@ def currency_label(currency: str) -> str:
     return currency if _CURRENCY.match(currency) else OTHER
 
 
+# Children by label values, for the series touched on every request: `labels()` costs a lock
+# and a few microseconds each time, a dict lookup almost nothing. Label sets are bounded.
+_HTTP_REQUESTS: dict[tuple[str, str, int], Counter] = {}
+_HTTP_DURATIONS: dict[tuple[str, str], Histogram] = {}
+_FUNNEL: dict[str, Counter] = {}
+_CACHE: dict[tuple[str, bool], Counter] = {}
+
+
+def http_requests(method: str, route: str, status: int) -> Counter:
+    key = (method, route, status)
+    child = _HTTP_REQUESTS.get(key)
+    if child is None:
+        child = HTTP_REQUESTS.labels(method=method, route=route, status=str(status))
+        _HTTP_REQUESTS[key] = child
+    return child
+
+
+def observe_http_durations(method: str, route: str, buckets: list[int], total: float) -> None:
+    """Add a batch of observations (counts per bucket, as `observe` keeps them: one slot per
+    upper bound, not cumulative, +Inf last) and their sum to the duration histogram."""
+    key = (method, route)
+    child = _HTTP_DURATIONS.get(key)
+    if child is None:
+        child = HTTP_REQUEST_DURATION.labels(method=method, route=route)
+        _HTTP_DURATIONS[key] = child
+    # prometheus_client has no batch `observe`; these are the values its `observe` increments.
+    for value, count in zip(child._buckets, buckets, strict=True):  # noqa: SLF001
+        if count:
+            value.inc(count)
+    child._sum.inc(total)  # noqa: SLF001
+
+
 def count_funnel_step(step: str) -> None:
-    CHECKOUT_FUNNEL.labels(step=_bounded(step, FUNNEL_STEPS)).inc()
+    label = _bounded(step, FUNNEL_STEPS)
+    child = _FUNNEL.get(label)
+    if child is None:
+        child = _FUNNEL[label] = CHECKOUT_FUNNEL.labels(step=label)
+    child.inc()
 
 
 def record_order_placed(*, total_minor: int, currency: str) -> None:
@@ -201,8 +237,11 @@ def record_order_processing_error(stage: str) -> None:
 
 
 def count_cache_lookup(cache: str, *, hit: bool) -> None:
-    result = "hit" if hit else "miss"
-    CACHE_REQUESTS.labels(cache=_bounded(cache, KNOWN_CACHES), result=result).inc()
+    key = (_bounded(cache, KNOWN_CACHES), hit)
+    child = _CACHE.get(key)
+    if child is None:
+        child = _CACHE[key] = CACHE_REQUESTS.labels(cache=key[0], result="hit" if hit else "miss")
+    child.inc()
 
 
 def count_login_failure() -> None:
