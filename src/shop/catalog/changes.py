@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from shop.db.catalog_flags import CATALOG_CHANGED, SELF_FLAGGED, mark_catalog_changed
+
 # What the public catalog endpoints read: products and everything shown with them, the search
 # index and the stock that decides `in_stock`.
 CATALOG_TABLES = frozenset(
@@ -27,12 +29,12 @@ CATALOG_TABLES = frozenset(
         "product_search",
     }
 )
-CHANGED = "catalog_changed"
+CHANGED = CATALOG_CHANGED
 
 
 def mark_changed(session: Session | Any) -> None:
     """Flag the session's transaction as changing the catalog (accepts an AsyncSession too)."""
-    session.info[CHANGED] = True
+    mark_catalog_changed(session)
 
 
 def was_changed(info: dict[str, Any]) -> bool:
@@ -70,6 +72,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
+    if state.execution_options.get(SELF_FLAGGED):
+        return  # e.g. a stock move: inventory flags it when shoppers can see it
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in CATALOG_TABLES:
         state.session.info[CHANGED] = True

@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.db.base import UTCDateTime
+from shop.db.catalog_flags import SELF_FLAGGED, mark_catalog_changed
 from shop.models.catalog import Product, ProductStatus, Variant
 from shop.models.inventory import InventoryMovement, MovementKind
 
@@ -25,22 +26,47 @@ class StockRow:
     track_inventory: bool
 
 
+def stock_change_shown(*, before: int, after: int, threshold: int, tracked: bool) -> bool:
+    """Whether shoppers can see a stock move: "In stock" while above the low-stock threshold,
+    "Only N left" at or below it, "Out of stock" at zero (the storefront's stock_state; the
+    API's in_stock flips at zero, which is below any threshold). Most moves of a stocked
+    variant are invisible and must not empty every catalog cache, as each order would."""
+    return tracked and min(before, after) <= threshold
+
+
+async def _move_stock(
+    session: AsyncSession, variant_id: int, delta: int, *conditions: ColumnElement[bool]
+) -> int | None:
+    """The conditional UPDATE of the on-hand by `delta`; the new on-hand, or None when no row
+    matched. Flags a catalog change only when shoppers can see it (stock_change_shown)."""
+    statement = (
+        update(Variant)
+        .where(Variant.id == variant_id, *conditions)
+        .values(stock_quantity=Variant.stock_quantity + delta)
+        .returning(Variant.stock_quantity, Variant.low_stock_threshold, Variant.track_inventory)
+        .execution_options(**{SELF_FLAGGED: True})
+    )
+    row = (await session.execute(statement)).one_or_none()
+    if row is None:
+        return None
+    after, threshold, tracked = row
+    if stock_change_shown(before=after - delta, after=after, threshold=threshold, tracked=tracked):
+        mark_catalog_changed(session)
+    return int(after)
+
+
 async def take_stock(session: AsyncSession, variant_id: int, quantity: int) -> int | None:
     """Decrement a tracked variant if it has enough; the new on-hand, or None when refused.
 
     One conditional UPDATE: on PostgreSQL the row lock makes a concurrent taker wait and
     re-check the condition; on SQLite writers are serialized by BEGIN IMMEDIATE."""
-    statement = (
-        update(Variant)
-        .where(
-            Variant.id == variant_id,
-            Variant.track_inventory.is_(True),
-            Variant.stock_quantity >= quantity,
-        )
-        .values(stock_quantity=Variant.stock_quantity - quantity)
-        .returning(Variant.stock_quantity)
+    return await _move_stock(
+        session,
+        variant_id,
+        -quantity,
+        Variant.track_inventory.is_(True),
+        Variant.stock_quantity >= quantity,
     )
-    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def change_stock(
@@ -48,16 +74,9 @@ async def change_stock(
 ) -> int | None:
     """Add `delta` (may be negative) unless the result would be below `floor`; the new on-hand,
     or None when the variant is missing or the floor refused it."""
-    conditions = [Variant.id == variant_id]
-    if floor is not None:
-        conditions.append(Variant.stock_quantity + delta >= floor)
-    statement = (
-        update(Variant)
-        .where(*conditions)
-        .values(stock_quantity=Variant.stock_quantity + delta)
-        .returning(Variant.stock_quantity)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    if floor is None:
+        return await _move_stock(session, variant_id, delta)
+    return await _move_stock(session, variant_id, delta, Variant.stock_quantity + delta >= floor)
 
 
 async def set_stock(session: AsyncSession, variant_id: int, quantity: int) -> int | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.db.catalog_flags import CATALOG_CHANGED
 from shop.errors import InvalidInput
 from shop.inventory import service as inventory_service
 from shop.inventory.errors import (
@@ -11,6 +12,7 @@ from shop.inventory.errors import (
     RestockExceedsSold,
     StockWouldGoNegative,
 )
+from shop.inventory.repository import stock_change_shown
 from shop.models.orders import OrderStatus
 from tests.builders.orders import (
     change_variant,
@@ -216,3 +218,61 @@ class TestSetOnHand:
             ("adjustment", 2),
             ("adjustment", -6),
         ]
+
+
+class TestCatalogChangeOnlyWhenShoppersSeeIt:
+    """A stock move empties the catalog caches only when it changes what is shown: "In stock"
+    above the low-stock threshold (5 by default), "Only N left" at or below it, out at 0."""
+
+    @pytest.mark.parametrize(
+        ("stock", "take", "shown"),
+        [(100, 1, False), (7, 2, True), (7, 1, False), (3, 1, True), (1, 1, True)],
+    )
+    async def test_a_sale(self, session: AsyncSession, stock: int, take: int, shown: bool) -> None:
+        variant = await create_variant(session, stock=stock)
+        order = await create_order_row(session)
+        session.info.pop(CATALOG_CHANGED, None)
+
+        await inventory_service.allocate(session, [(variant.id, take)], order_id=order.id)
+
+        assert bool(session.info.get(CATALOG_CHANGED)) is shown
+
+    async def test_a_cancellation_back_above_the_threshold_is_shown(
+        self, session: AsyncSession
+    ) -> None:
+        variant = await create_variant(session, stock=6)
+        order = await create_order_row(session)
+        await inventory_service.allocate(session, [(variant.id, 2)], order_id=order.id)
+        session.info.pop(CATALOG_CHANGED, None)
+
+        await inventory_service.release(session, order_id=order.id)  # 4 -> 6: "In stock" again
+
+        assert session.info.get(CATALOG_CHANGED)
+
+    async def test_untracked_stock_is_never_shown(self, session: AsyncSession) -> None:
+        variant = await create_variant(session, stock=0, track_inventory=False)
+        session.info.pop(CATALOG_CHANGED, None)
+
+        await inventory_service.adjust(session, variant.id, 1, reason="count")
+
+        assert not session.info.get(CATALOG_CHANGED)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "threshold", "tracked", "shown"),
+    [
+        (50, 49, 5, True, False),
+        (6, 5, 5, True, True),
+        (5, 6, 5, True, True),
+        (1, 0, 0, True, True),
+        (2, 1, 0, True, False),
+        (1, 0, 5, False, False),
+    ],
+)
+def test_stock_change_shown(
+    before: int, after: int, threshold: int, tracked: bool, shown: bool
+) -> None:
+    assert (
+        stock_change_shown(before=before, after=after, threshold=threshold, tracked=tracked)
+        is shown
+    )
