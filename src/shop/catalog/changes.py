@@ -58,13 +58,13 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     # new/dirty/deleted still hold the pre-flush state (and attribute history) here.
     for instance in chain(session.new, session.dirty, session.deleted):
         if getattr(instance, "__tablename__", None) in CATALOG_TABLES:
-            session.info[CHANGED] = True
+            mark_catalog_changed(session)
             return
     for instance in chain(session.dirty, session.deleted):
         if _shown_user_change(instance) or (
             instance in session.deleted and getattr(instance, "__tablename__", None) == "users"
         ):
-            session.info[CHANGED] = True
+            mark_catalog_changed(session)
             return
 
 
@@ -76,4 +76,4 @@ def _on_execute(state: ORMExecuteState) -> None:
         return  # e.g. a stock move: inventory flags it when shoppers can see it
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in CATALOG_TABLES:
-        state.session.info[CHANGED] = True
+        mark_catalog_changed(state.session)
