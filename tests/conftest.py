@@ -141,6 +141,10 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Sett
         "database_pool_size": 5,
         # Tests run background work explicitly (Worker.run_once), not on a timer.
         "worker_in_process": False,
+        # One process sees every invalidation through the generation; the TTL only bounds
+        # another process's staleness. A long one keeps cache-hit counts and "visible at once"
+        # checks independent of how loaded the machine is (expiry is tested with a fake clock).
+        "catalog_cache_ttl_seconds": 3600,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
