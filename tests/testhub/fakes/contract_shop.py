@@ -8,10 +8,14 @@ mutations, triage of injected failures); the generated stories run against the r
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html import escape
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -37,6 +41,31 @@ BY_SLUG = {product.slug: product for product in PRODUCTS}
 class ShopState:
     cart: dict[int, int] = field(default_factory=dict)
     flash: str | None = None
+
+
+VISITOR_COOKIE = "visitor"
+
+
+class Visitors:
+    """A cart and flash per browser (a cookie), as in a real shop: tests sharing this server in
+    one xdist worker, or a run's tests one after another, never see each other's carts."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, ShopState] = {}
+
+    def state(self, request: Request) -> ShopState:
+        visitor = request.cookies.get(VISITOR_COOKIE) or request.state.new_visitor
+        return self.states.setdefault(visitor, ShopState())
+
+    async def assign(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        new = None if VISITOR_COOKIE in request.cookies else uuid.uuid4().hex
+        request.state.new_visitor = new
+        response = await call_next(request)
+        if new is not None:
+            response.set_cookie(VISITOR_COOKIE, new, httponly=True, samesite="lax")
+        return response
 
 
 def money(amount: int) -> str:
@@ -74,9 +103,10 @@ def card(product: Product) -> str:
 
 
 def build_app() -> Starlette:
-    state = ShopState()
+    visitors = Visitors()
 
     async def home(request: Request) -> Response:
+        state = visitors.state(request)
         cards = "".join(card(p) for p in PRODUCTS)
         body = (
             f'<h1>Welcome</h1><section data-testid="featured-products"><h2>Featured</h2>'
@@ -85,6 +115,7 @@ def build_app() -> Starlette:
         return layout("Shopwright", body, state)
 
     async def search(request: Request) -> Response:
+        state = visitors.state(request)
         query = request.query_params.get("q", "").lower()
         found = [p for p in PRODUCTS if query in p.name.lower()]
         body = (
@@ -95,6 +126,7 @@ def build_app() -> Starlette:
         return layout("Search", body, state)
 
     async def product(request: Request) -> Response:
+        state = visitors.state(request)
         item = BY_SLUG.get(request.path_params["slug"])
         if item is None:
             return layout("Not found", "<h1>Not found</h1>", state)
@@ -120,6 +152,7 @@ def build_app() -> Starlette:
         return layout(item.name, body, state)
 
     async def add_item(request: Request) -> Response:
+        state = visitors.state(request)
         form = await request.form()
         variant = int(str(form.get("variant_id", "0")))
         quantity = int(str(form.get("quantity", "1")))
@@ -128,6 +161,7 @@ def build_app() -> Starlette:
         return RedirectResponse("/cart", status_code=303)
 
     async def cart(request: Request) -> Response:
+        state = visitors.state(request)
         lines, subtotal = [], 0
         for product_item in PRODUCTS:
             for vid, title, _ in product_item.variants:
@@ -150,6 +184,7 @@ def build_app() -> Starlette:
         return layout("Cart", body, state)
 
     async def reset(request: Request) -> Response:
+        state = visitors.state(request)
         state.cart.clear()
         state.flash = None
         return JSONResponse({"reset": True})
@@ -158,14 +193,17 @@ def build_app() -> Starlette:
         return Response("boom", status_code=500)
 
     async def broken_api_page(request: Request) -> Response:
+        state = visitors.state(request)
         body = '<h1>Orders</h1><img src="/broken" alt="chart"><p data-testid="flash">ok</p>'
         return layout("Orders", body, state)
 
     async def console_error(request: Request) -> Response:
+        state = visitors.state(request)
         body = "<h1>Scripted</h1><script>console.error('TypeError: totals is undefined')</script>"
         return layout("Scripted", body, state)
 
     async def slow(request: Request) -> Response:
+        state = visitors.state(request)
         await asyncio.sleep(float(request.query_params.get("seconds", "3")))
         return layout("Slow", '<h1 data-testid="product-title">Slow page</h1>', state)
 
@@ -182,4 +220,6 @@ def build_app() -> Starlette:
         Route("/slow", slow),
         Route("/readyz", lambda request: JSONResponse({"status": "ok"})),
     ]
-    return Starlette(routes=routes)
+    return Starlette(
+        routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=visitors.assign)]
+    )
