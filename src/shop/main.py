@@ -99,18 +99,19 @@ def create_app(role: AppRole = AppRole.ALL, settings: Settings | None = None) ->
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
         app.state.gateways = build_gateways(settings, app.state.http)
         async with AsyncExitStack() as stack:
+            # Closed last, after what uses them (the stack unwinds in reverse): closing Redis
+            # under the cache's live subscription made that listener retry forever and the
+            # shutdown hang.
+            if app.state.redis is not None:
+                stack.push_async_callback(app.state.redis.aclose)
+            stack.push_async_callback(app.state.database.dispose)
+            stack.push_async_callback(app.state.http.aclose)
             app.state.catalog_cache = await stack.enter_async_context(
                 catalog_cache_running(app.state.database, settings, app.state.redis)
             )
             if role is AppRole.ALL and settings.worker_in_process:
                 await stack.enter_async_context(in_process_worker(app.state.database, settings))
-            try:
-                yield
-            finally:
-                await app.state.http.aclose()
-                await app.state.database.dispose()
-                if app.state.redis is not None:
-                    await app.state.redis.aclose()
+            yield
 
     docs = settings.docs_enabled
     app = FastAPI(

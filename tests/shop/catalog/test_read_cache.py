@@ -188,3 +188,33 @@ class TestAcrossProcesses:
             assert cache.get("k") is None
         finally:
             await redis.aclose()
+
+    async def test_redis_is_closed_after_the_listener_stopped(
+        self, app_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Closing Redis under the live subscription made its listener retry, and the shutdown
+        # then hung on it for good (a pod would wait out its grace period and be killed).
+        from shop.main import AppRole, create_app
+
+        settings = app_settings.model_copy(
+            update={"redis_url": REDIS_URL, "worker_in_process": True}
+        )
+        close = Redis.aclose
+        listening_at_close: list[bool] = []
+
+        async def recording_close(redis: Redis) -> None:
+            listening_at_close.append(
+                any(
+                    task.get_coro().__qualname__ == "CatalogReadCache.listen"  # type: ignore[union-attr]
+                    for task in asyncio.all_tasks()
+                    if not task.done()
+                )
+            )
+            await close(redis)
+
+        monkeypatch.setattr(Redis, "aclose", recording_close)
+        application = create_app(AppRole.ALL, settings=settings)
+        lifespan = application.router.lifespan_context(application)
+        await lifespan.__aenter__()
+        await asyncio.wait_for(lifespan.__aexit__(None, None, None), timeout=10)
+        assert listening_at_close == [False]
