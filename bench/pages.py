@@ -24,6 +24,7 @@ import subprocess
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PACED_RATE = 500  # requests per second, all connections together
 PACED_CONNECTIONS = 25
@@ -79,7 +80,7 @@ class PageWeight:
         return self.bytes < WEIGHT_TARGET_BYTES and self.requests < REQUESTS_TARGET
 
 
-def _get_json(url: str) -> object:
+def _get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (127.0.0.1 only)
         return json.loads(response.read())
 
@@ -88,8 +89,8 @@ def page_paths(base: str) -> dict[str, list[str]]:
     """Paths to measure, picked from the shop's own catalog API."""
     categories = _get_json(f"{base}/api/v1/categories")
     products = _get_json(f"{base}/api/v1/products?page_size=48&sort=name")
-    category_slugs = [c["slug"] for c in categories if isinstance(c, dict)][:4]  # type: ignore[union-attr]
-    product_slugs = [p["slug"] for p in products["items"]][:32]  # type: ignore[index]
+    category_slugs = [c["slug"] for c in categories if isinstance(c, dict)][:4]
+    product_slugs = [p["slug"] for p in products["items"]][:32]
     if not category_slugs or not product_slugs:
         raise SystemExit("the shop has no categories or products to measure pages with")
     return {

@@ -106,3 +106,45 @@ class TestPublishing:
             finish_requests(counts, route, [0.01])
 
         assert sample("shop_http_requests_total", method="GET", route=route, status="200") == 2
+
+
+class TestDeferredCounts:
+    def funnel(self, step: str) -> float:
+        return sample("shop_checkout_funnel_total", step=step)
+
+    def test_without_a_publisher_increments_land_at_once(self) -> None:
+        before = self.funnel("add_to_cart")
+        metrics.count_funnel_step("add_to_cart")
+        assert self.funnel("add_to_cart") == before + 1
+
+    async def test_with_a_publisher_they_land_with_the_http_totals(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(tally, "PUBLISH_INTERVAL", 3600)
+        counts = RequestTally()
+        before = self.funnel("product_view")
+        hits = sample("shop_cache_requests_total", cache="catalog", result="hit")
+        async with publishing(counts):
+            metrics.count_funnel_step("product_view")
+            metrics.count_funnel_step("product_view")
+            metrics.count_cache_lookup("catalog", hit=True)
+            assert self.funnel("product_view") == before
+
+            counts.publish()  # as before a scrape
+            assert self.funnel("product_view") == before + 2
+
+            metrics.count_funnel_step("product_view")
+        assert self.funnel("product_view") == before + 3  # the last publish, at shutdown
+        assert sample("shop_cache_requests_total", cache="catalog", result="hit") == hits + 1
+
+    async def test_increments_from_the_thread_pool_are_all_counted(self) -> None:
+        counts = RequestTally()
+        before = self.funnel("checkout_started")
+        async with publishing(counts):
+
+            def count_many() -> None:
+                for _ in range(2_000):
+                    metrics.count_funnel_step("checkout_started")
+
+            await asyncio.gather(*(asyncio.to_thread(count_many) for _ in range(4)))
+        assert self.funnel("checkout_started") == before + 8_000

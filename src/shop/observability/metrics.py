@@ -14,6 +14,7 @@ processes: `livesum` for per-process amounts (requests in flight, pool connectio
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
@@ -205,12 +206,43 @@ def observe_http_durations(method: str, route: str, buckets: list[int], total: f
     child._sum.inc(total)  # noqa: SLF001
 
 
+class DeferredCounts:
+    """Increments of the counters touched on most requests (funnel steps, cache lookups), kept
+    in a dict and added to their counters by `publish()`, while a publisher runs
+    (shop.observability.tally.publishing, in every web process). In multiprocess mode each
+    `inc` costs a lock, a pid check and an mmap write (2-4 us): with two of them, a cached
+    product page paid 3-5% more CPU with metrics on. Without a publisher (`shop worker`, CLI
+    commands) increments go straight to the counter."""
+
+    def __init__(self) -> None:
+        self.publishers = 0
+        self._pending: dict[Counter, int] = {}
+        # Sync endpoints run in the thread pool; a lock keeps their increments whole.
+        self._lock = threading.Lock()
+
+    def add(self, child: Counter) -> None:
+        if not self.publishers:
+            child.inc()
+            return
+        with self._lock:
+            self._pending[child] = self._pending.get(child, 0) + 1
+
+    def publish(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for child, count in pending.items():
+            child.inc(count)
+
+
+DEFERRED = DeferredCounts()
+
+
 def count_funnel_step(step: str) -> None:
     label = _bounded(step, FUNNEL_STEPS)
     child = _FUNNEL.get(label)
     if child is None:
         child = _FUNNEL[label] = CHECKOUT_FUNNEL.labels(step=label)
-    child.inc()
+    DEFERRED.add(child)
 
 
 def record_order_placed(*, total_minor: int, currency: str) -> None:
@@ -241,7 +273,7 @@ def count_cache_lookup(cache: str, *, hit: bool) -> None:
     child = _CACHE.get(key)
     if child is None:
         child = _CACHE[key] = CACHE_REQUESTS.labels(cache=key[0], result="hit" if hit else "miss")
-    child.inc()
+    DEFERRED.add(child)
 
 
 def count_login_failure() -> None:

@@ -10,6 +10,9 @@ dict operations, and `publish()` moves the totals into the metric objects:
 - before every scrape this process answers (its own /metrics is never behind);
 - when the app shuts down.
 
+The hot business counters (funnel steps, cache lookups: `metrics.DEFERRED`) are published with
+them while a publisher runs.
+
 Everything runs on the event loop's thread (the middleware, the lifespan task and the async
 /metrics endpoint), so no lock is needed. A worker killed outright loses at most one interval.
 """
@@ -69,6 +72,7 @@ class RequestTally:
         if self.in_flight != self._published_in_flight:
             metrics.HTTP_REQUESTS_IN_FLIGHT.set(self.in_flight)
             self._published_in_flight = self.in_flight
+        metrics.DEFERRED.publish()
 
 
 # One per process, like the metric objects it feeds.
@@ -85,9 +89,11 @@ async def publishing(tally: RequestTally = TALLY) -> AsyncIterator[None]:
             tally.publish()
 
     task = asyncio.create_task(every_interval(), name="http-metrics-publisher")
+    metrics.DEFERRED.publishers += 1  # the hot business counters are batched too
     try:
         yield
     finally:
+        metrics.DEFERRED.publishers -= 1
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
