@@ -70,11 +70,15 @@ async def main(paths: list[str]) -> None:
         while line := await loop.run_in_executor(None, sys.stdin.readline):
             count = int(line)
             started = time.process_time()
+            statuses = set()
             for index in range(count):
-                await _request(app, scopes[index % len(scopes)])
+                statuses.add(await _request(app, scopes[index % len(scopes)]))
                 # As between a server's requests: timers (the metrics publisher) get their turn.
                 await asyncio.sleep(0)
-            print(f"{time.process_time() - started:.6f}", flush=True)
+            spent = time.process_time() - started
+            if statuses != {200}:
+                raise SystemExit(f"answers other than 200: {sorted(statuses)}")
+            print(f"{spent:.6f}", flush=True)
 
 
 if __name__ == "__main__":
