@@ -249,12 +249,22 @@ SERVER_GROUPS: dict[str, int] = {}
 def server_cpu_seconds(base: str) -> float:
     """CPU time (user + system) used so far by every live process of the server's group."""
     group = SERVER_GROUPS[base]
+    return _cpu_seconds(lambda name, pgrp: pgrp == group)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the local PostgreSQL's live processes (its backends included)."""
+    return _cpu_seconds(lambda name, pgrp: name == "postgres")
+
+
+def _cpu_seconds(select: Callable[[str, int], bool]) -> float:
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
-            # The command name (field 2) may hold spaces: split after its closing parenthesis.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group:  # pgrp
+            # The command name (field 2) may hold spaces: split around its parentheses.
+            head, tail = stat.read_text().rsplit(")", 1)
+            fields = tail.split()
+            if select(head.split("(", 1)[1], int(fields[2])):  # comm, pgrp
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
@@ -454,11 +464,13 @@ def main(argv: list[str] | None = None) -> int:
                 all_ok = all_ok and ok
             if pool is not None:
                 log(f"checkout: {options.buyers} buyers for {options.duration} s")
+                spent = CpuMeter(base)
                 checkout = asyncio.run(
                     run_checkouts(base, pool, buyers=options.buyers, seconds=options.duration)
                 )
+                cpu = spent.per_order(checkout.orders)
         if pool is not None:
-            checkout_rendered, ok = checkout_table(checkout, oversold_units(pool), options)
+            checkout_rendered, ok = checkout_table(checkout, oversold_units(pool), options, cpu)
             rendered.insert(1, checkout_rendered)
             all_ok = all_ok and ok
         if "instrumentation" in sections:
@@ -479,7 +491,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all_ok else 1
 
 
-def checkout_table(checkout: CheckoutStats, oversold: int, options: Options) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class OrderCpu:
+    """CPU milliseconds per order placed, by who spent them."""
+
+    shop: float
+    postgres: float
+    load_generator: float
+
+    @property
+    def total(self) -> float:
+        return self.shop + self.postgres + self.load_generator
+
+
+class CpuMeter:
+    """CPU spent from now on by the shop's processes, PostgreSQL's and this one (the buyers)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.start = (server_cpu_seconds(base), postgres_cpu_seconds(), time.process_time())
+
+    def per_order(self, orders: int) -> OrderCpu:
+        now = (server_cpu_seconds(self.base), postgres_cpu_seconds(), time.process_time())
+        shop, postgres, load = (
+            (after - before) * 1000 / max(orders, 1)
+            for before, after in zip(self.start, now, strict=True)
+        )
+        return OrderCpu(shop, postgres, load)
+
+
+def checkout_table(
+    checkout: CheckoutStats, oversold: int, options: Options, cpu: OrderCpu
+) -> tuple[str, bool]:
     ok = (
         checkout.orders_per_second >= CHECKOUT_TARGET_PER_SECOND
         and checkout.percentile(0.99) < CHECKOUT_P99_MS
@@ -487,6 +530,9 @@ def checkout_table(checkout: CheckoutStats, oversold: int, options: Options) -> 
         and not checkout.errors
     )
     errors = ", ".join(f"{n} x {status}" for status, n in sorted(checkout.errors.items()))
+    cpus = os.cpu_count() or 1
+    # Everything runs on this machine: what an order costs in CPU caps the rate it can reach.
+    cap = cpus * 1000 / cpu.total if cpu.total else float("inf")
     rendered = (
         "| checkout | orders/s | p50 ms | p99 ms | sold out (409) | other errors | "
         "oversold units | target | ok? |\n|---|---:|---:|---:|---:|---|---:|---|---|\n"
@@ -494,7 +540,12 @@ def checkout_table(checkout: CheckoutStats, oversold: int, options: Options) -> 
         f"{checkout.percentile(0.50):.1f} | {checkout.percentile(0.99):.1f} | "
         f"{checkout.sold_out} | {errors or 'none'} | {oversold} | "
         f">= {CHECKOUT_TARGET_PER_SECOND:.0f}/s, p99 < {CHECKOUT_P99_MS:.0f} ms, oversell 0 | "
-        f"{'yes' if ok else 'NO'} |"
+        f"{'yes' if ok else 'NO'} |\n\n"
+        f"CPU per order: shop {cpu.shop:.1f} ms, PostgreSQL {cpu.postgres:.1f} ms, load "
+        f"generator {cpu.load_generator:.1f} ms, together {cpu.total:.1f} ms: {cpus} CPUs allow "
+        f"at most {cap:,.0f} orders/s at this cost; {CHECKOUT_TARGET_PER_SECOND:.0f}/s needs "
+        f"{CHECKOUT_TARGET_PER_SECOND * cpu.total / 1000:.1f} CPUs, or "
+        f"{cpus * 1000 / CHECKOUT_TARGET_PER_SECOND:.1f} ms per order on {cpus}"
     )
     return rendered, ok
 

@@ -26,6 +26,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates ship with the code: no stat() of the file on every message.
+        auto_reload=False,
     )
     env.filters["money"] = _money
     return env
