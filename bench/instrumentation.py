@@ -36,8 +36,10 @@ OVERHEAD_TARGET = 0.05
 # with whatever else runs; the median of the pairs' differences is the figure held against the
 # target, as the two runs of a pair saw about the same machine.
 PAIRS = 5
-# In-process (app_cpu.py): rounds per configuration and requests per round (~0.5 s each).
-IN_PROCESS_ROUNDS = 15
+# In-process (app_cpu.py): processes per configuration, rounds per process and requests per
+# round (~0.6 s each).
+IN_PROCESSES = 3
+IN_PROCESS_ROUNDS = 6
 IN_PROCESS_REQUESTS = 2_000
 
 
@@ -133,46 +135,53 @@ def measure_instrumentation(
 
 
 def measure_app_cpu(env: dict[str, str], paths: list[str]) -> dict[bool, list[float]]:
-    """CPU us per request of the app alone, metrics off and on (two app_cpu.py processes, each
-    set up as a `shop run --workers 2` worker), in alternating rounds. With no sockets, wrk or
-    scheduler in the timed part, rounds of one configuration agree within a few percent, where
-    served runs on this VM move by tens of percent."""
+    """CPU us per request of the app alone, metrics off and on: app_cpu.py processes set up as
+    `shop run --workers 2` workers, IN_PROCESSES of each configuration, driven in rounds that
+    take turns across all of them. Several processes per configuration, because one process
+    can be a few percent faster than another running the same code (memory layout, hash
+    seeds); with no sockets, wrk or scheduler in the timed part, the rest of the noise is
+    small."""
     program = Path(__file__).with_name("app_cpu.py")
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
-        children: dict[bool, subprocess.Popen[str]] = {}
+        children: list[tuple[bool, subprocess.Popen[str]]] = []
         try:
-            for enabled in (False, True):
-                child_env = {**env, "SHOP_METRICS_ENABLED": "true" if enabled else "false"}
-                child_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-                if enabled:  # as `shop run --workers 2` sets it up for its workers
-                    child_env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-                children[enabled] = subprocess.Popen(
-                    [sys.executable, str(program), *paths],
-                    env=child_env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-            for child in children.values():
+            for _ in range(IN_PROCESSES):
+                for enabled in (False, True):
+                    child_env = {**env, "SHOP_METRICS_ENABLED": "true" if enabled else "false"}
+                    child_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+                    if enabled:  # as `shop run --workers 2` sets it up for its workers
+                        child_env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+                    child = subprocess.Popen(
+                        [sys.executable, str(program), *paths],
+                        env=child_env,
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                    )
+                    children.append((enabled, child))
+            for _, child in children:
                 if _answer(child) != "ready":
                     raise RuntimeError("an app_cpu.py child did not start")
             rounds: dict[bool, list[float]] = {False: [], True: []}
-            for index in range(IN_PROCESS_ROUNDS * 2 + 2):
-                # off, on, on, off, off, on ...: neither always goes first after the other.
-                enabled = index % 4 in (1, 2)
-                child = children[enabled]
-                assert child.stdin is not None
-                child.stdin.write(f"{IN_PROCESS_REQUESTS}\n")
-                child.stdin.flush()
-                seconds = float(_answer(child))
-                if index >= 2:  # the first round of each warms it up
-                    rounds[enabled].append(seconds / IN_PROCESS_REQUESTS * 1e6)
+            for index in range(IN_PROCESS_ROUNDS + 1):
+                # off, on, off, on ... then on, off, on, off ...: neither always goes first.
+                for enabled, child in children if index % 2 else children[::-1]:
+                    seconds = _cpu_of_round(child)
+                    if index:  # the first round of each warms it up
+                        rounds[enabled].append(seconds / IN_PROCESS_REQUESTS * 1e6)
         finally:
-            for child in children.values():
+            for _, child in children:
                 if child.stdin is not None:
                     child.stdin.close()
                 child.wait(timeout=60)
     return rounds
+
+
+def _cpu_of_round(child: subprocess.Popen[str]) -> float:
+    assert child.stdin is not None
+    child.stdin.write(f"{IN_PROCESS_REQUESTS}\n")
+    child.stdin.flush()
+    return float(_answer(child))
 
 
 def _answer(child: subprocess.Popen[str]) -> str:
