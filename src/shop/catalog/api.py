@@ -3,7 +3,8 @@ Only active products (and their active variants) are visible here.
 
 Every route answers from the process's catalog cache when it can (shop.catalog.read_cache): the
 JSON is rendered once per catalog change, not once per request. The cache key is the parsed
-request, so equivalent query strings share an entry."""
+request, so equivalent query strings share an entry. A database session is opened only on a
+miss: setting one up and rolling it back was ~15% of a cached answer's CPU."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from shop.catalog.request_params import ListingParams, StoreCurrency
 from shop.catalog.schemas import BrandRead, CategoryTreeRead, ProductListRead, ProductRead
 from shop.catalog.service import CategoryNode
 from shop.observability import metrics
-from shop.web.dependencies import ReadSession
+from shop.web.dependencies import DatabaseDep
 
 router = APIRouter(tags=["catalog"])
 
@@ -59,22 +60,24 @@ def _render(adapter: TypeAdapter[Any], value: object) -> bytes:
 
 
 @router.get("/categories", summary="The category tree", response_model=list[CategoryTreeRead])
-async def list_categories(session: ReadSession, cache: CatalogCache) -> Response:
+async def list_categories(database: DatabaseDep, cache: CatalogCache) -> Response:
     if (body := cache.get("categories")) is not None:
         return _json(body)
     generation = cache.generation
-    tree = await service.category_tree(session)
+    async with database.read() as session:
+        tree = await service.category_tree(session)
     body = _render(_categories_json, _tree(tree.roots))
     cache.put("categories", body, generation=generation)
     return _json(body)
 
 
 @router.get("/brands", summary="All brands, by name", response_model=list[BrandRead])
-async def list_brands(session: ReadSession, cache: CatalogCache) -> Response:
+async def list_brands(database: DatabaseDep, cache: CatalogCache) -> Response:
     if (body := cache.get("brands")) is not None:
         return _json(body)
     generation = cache.generation
-    brands = [BrandRead.of(b) for b in await service.list_brands(session)]
+    async with database.read() as session:
+        brands = [BrandRead.of(b) for b in await service.list_brands(session)]
     body = _render(_brands_json, brands)
     cache.put("brands", body, generation=generation)
     return _json(body)
@@ -86,14 +89,15 @@ async def list_brands(session: ReadSession, cache: CatalogCache) -> Response:
     response_model=ProductListRead,
 )
 async def list_products(
-    session: ReadSession, currency: StoreCurrency, query: ListingParams, cache: CatalogCache
+    database: DatabaseDep, currency: StoreCurrency, query: ListingParams, cache: CatalogCache
 ) -> Response:
     key = f"products:{currency}:{query!r}"
     if (body := cache.get(key)) is not None:
         return _json(body)
     generation = cache.generation
-    page = await service.list_products(session, query.filters, sort=query.sort, page=query.page)
-    body = _render(_listing_json, ProductListRead.of(page, currency))
+    async with database.read() as session:
+        page = await service.list_products(session, query.filters, sort=query.sort, page=query.page)
+        body = _render(_listing_json, ProductListRead.of(page, currency))
     cache.put(key, body, generation=generation)
     return _json(body)
 
@@ -105,15 +109,16 @@ async def list_products(
     responses={404: {"description": "No active product with this id or slug"}},
 )
 async def get_product(
-    reference: str, session: ReadSession, currency: StoreCurrency, cache: CatalogCache
+    reference: str, database: DatabaseDep, currency: StoreCurrency, cache: CatalogCache
 ) -> Response:
     key = f"product:{currency}:{reference}"
     if (body := cache.get(key)) is not None:
         metrics.count_funnel_step("product_view")
         return _json(body)
     generation = cache.generation
-    product = await service.get_public_product(session, reference)
-    body = _render(_product_json, ProductRead.of(product, currency))
+    async with database.read() as session:
+        product = await service.get_public_product(session, reference)
+        body = _render(_product_json, ProductRead.of(product, currency))
     cache.put(key, body, generation=generation)
     metrics.count_funnel_step("product_view")
     return _json(body)
