@@ -38,7 +38,7 @@ OVERHEAD_TARGET = 0.05
 PAIRS = 5
 # In-process (app_cpu.py): processes per configuration, rounds per process and requests per
 # round (~0.6 s each).
-IN_PROCESSES = 3
+IN_PROCESSES = 4
 IN_PROCESS_ROUNDS = 6
 IN_PROCESS_REQUESTS = 2_000
 
@@ -74,10 +74,10 @@ class InstrumentationResult:
 
     @property
     def app_overhead(self) -> float:
-        """Extra app CPU per request with metrics on: the medians' ratio over the rounds."""
-        if not self.app_cpu_off or not self.app_cpu_on:
-            return 0.0
-        return statistics.median(self.app_cpu_on) / statistics.median(self.app_cpu_off) - 1
+        """Extra app CPU per request with metrics on: the median over the in-process pairs (the
+        rounds of an off and an on process run next to each other, lists aligned by pair)."""
+        ratios = [on / off - 1 for off, on in zip(self.app_cpu_off, self.app_cpu_on, strict=True)]
+        return statistics.median(ratios) if ratios else 0.0
 
 
 def measure_instrumentation(
@@ -137,10 +137,10 @@ def measure_instrumentation(
 def measure_app_cpu(env: dict[str, str], paths: list[str]) -> dict[bool, list[float]]:
     """CPU us per request of the app alone, metrics off and on: app_cpu.py processes set up as
     `shop run --workers 2` workers, IN_PROCESSES of each configuration, driven in rounds that
-    take turns across all of them. Several processes per configuration, because one process
-    can be a few percent faster than another running the same code (memory layout, hash
-    seeds); with no sockets, wrk or scheduler in the timed part, the rest of the noise is
-    small."""
+    take turns across all of them (off 1, on 1, off 2, on 2 ... then backwards). Several
+    processes per configuration, because one process can be a few percent faster than another
+    running the same code (memory layout, hash seeds). The two lists are aligned: item k of
+    each is a round of the same off/on pair of processes, run next to each other."""
     program = Path(__file__).with_name("app_cpu.py")
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as metrics_dir:
         children: list[tuple[bool, subprocess.Popen[str]]] = []

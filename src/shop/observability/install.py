@@ -39,28 +39,30 @@ class ForcedError(RuntimeError):
 
 def install_observability(app: FastAPI, settings: Settings) -> None:
     configure_logging(settings)
+    provider = tracing.build_tracer_provider(settings)
     if settings.metrics_enabled:
         metrics.initialize_series(providers=settings.providers, currency=settings.currency)
-        _wrap_middleware_stack(app)
+        _wrap_middleware_stack(app, traced=provider is not None)
         if served_by_app(settings):
             app.add_api_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
     if settings.is_test:
         app.add_api_route(FORCED_ERROR_PATH, _forced_error, include_in_schema=False)
-    provider = tracing.build_tracer_provider(settings)
     app.state.tracer_provider = provider
     if provider is not None:
         tracing.instrument_app(app, provider)
     _wrap_lifespan(app, settings)
 
 
-def _wrap_middleware_stack(app: FastAPI) -> None:
+def _wrap_middleware_stack(app: FastAPI, *, traced: bool) -> None:
     build = app.build_middleware_stack
 
     def build_with_metrics() -> ASGIApp:
         measured = HttpMetricsMiddleware(build(), skip_paths=frozenset({METRICS_PATH}))
-        # Keep Starlette's shape (ServerErrorMiddleware outermost) for wrappers that rely on it,
-        # like OpenTelemetry's, which then puts its span around ours. Without a handler, this
-        # one only re-raises: the inner one has answered 500 and logged already.
+        if not traced:
+            return measured
+        # Keep Starlette's shape (ServerErrorMiddleware outermost) for OpenTelemetry's wrapper,
+        # which then puts its span around ours. Without a handler, this one only re-raises: the
+        # inner one has answered 500 and logged already.
         return ServerErrorMiddleware(measured)
 
     app.build_middleware_stack = build_with_metrics  # type: ignore[method-assign]
