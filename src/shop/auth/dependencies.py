@@ -1,4 +1,7 @@
-"""FastAPI dependencies: who is calling, and may they do this. Used by every router."""
+"""FastAPI dependencies: who is calling, and may they do this. Used by every router.
+
+All are `async def` though none awaits: FastAPI runs a plain `def` dependency in the thread pool,
+a thread hop per dependency on every request (about 7% of creating a cart)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from shop.web.dependencies import SettingsDep
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 
 
-def optional_claims(
+async def optional_claims(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims | None:
@@ -29,7 +32,7 @@ def optional_claims(
     return claims
 
 
-def current_claims(
+async def current_claims(
     claims: Annotated[AccessClaims | None, Depends(optional_claims)],
 ) -> AccessClaims:
     if claims is None:
@@ -50,7 +53,7 @@ def require(permission: Permission) -> object:
     The role comes from the signed access token; tokens live 15 minutes, so a role change takes
     effect at the next refresh (refresh re-reads the user)."""
 
-    def check(claims: CurrentClaims) -> AccessClaims:
+    async def check(claims: CurrentClaims) -> AccessClaims:
         if not is_staff(claims.role):
             raise Forbidden("this is a staff-only endpoint", code="staff_only")
         if permission not in permissions_of(claims.role):
@@ -65,7 +68,7 @@ def require(permission: Permission) -> object:
     return Depends(check)
 
 
-def require_staff(claims: CurrentClaims) -> AccessClaims:
+async def require_staff(claims: CurrentClaims) -> AccessClaims:
     if not is_staff(claims.role):
         raise Forbidden("this is a staff-only endpoint", code="staff_only")
     return claims

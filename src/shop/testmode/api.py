@@ -25,7 +25,7 @@ from shop.testmode.schemas import (
 from shop.web.dependencies import DatabaseDep, SettingsDep
 
 
-def _test_mode_only(settings: SettingsDep) -> None:
+async def _test_mode_only(settings: SettingsDep) -> None:
     if not settings.is_test:
         # The same answer as for a path that does not exist.
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND)
