@@ -272,10 +272,7 @@ async def move(
 async def lock(session: AsyncSession, order_id: int, *, with_parts: bool = False) -> Order:
     """The order under its row lock; `with_parts` also loads its lines and fulfilments (for an
     answer built from this very object, without reading the order again)."""
-    if with_parts:
-        order = await repo.lock_order_with_parts(session, order_id)
-    else:
-        order = await repo.get_order(session, order_id=order_id, for_update=True, parts=False)
+    order = await repo.get_order(session, order_id=order_id, for_update=True, parts=with_parts)
     if order is None:
         raise LookupError(f"order {order_id} vanished")
     return order

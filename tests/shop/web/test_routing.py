@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -28,9 +30,11 @@ def build() -> tuple[FastAPI, PrefixedRouter]:
 
 
 @pytest.fixture
-async def client() -> httpx.AsyncClient:
+async def client() -> AsyncIterator[httpx.AsyncClient]:
     app, _ = build()
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
 
 
 async def test_routes_inside_and_outside_the_prefix(client: httpx.AsyncClient) -> None:
